@@ -1,0 +1,58 @@
+"""Configuration classes; every setting can come from the environment."""
+
+import os
+
+
+class Config:
+    """Settings shared by every environment, read from the environment where set."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key")
+    # A SQLAlchemy URL. None means a SQLite file in the instance folder (set by create_app).
+    DATABASE_URL = os.environ.get("DATABASE_URL") or None
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").lower() in {"1", "true", "yes"}
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "registry@localhost")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    PAGE_SIZE = 25
+    REQUIRE_SECRET_KEY = False
+
+
+class DevelopmentConfig(Config):
+    """Local development and the demo, on SQLite unless DATABASE_URL says otherwise."""
+
+
+class TestingConfig(Config):
+    """The test suite: CSRF stays on, like in production."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SERVER_NAME = "registry.test"
+    BASE_URL = "http://registry.test"
+
+
+class ProductionConfig(Config):
+    """Behind gunicorn: a real secret key is required."""
+
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    REQUIRE_SECRET_KEY = True
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def default_config() -> type[Config]:
+    """The configuration class named by REGISTRY_ENV (development by default)."""
+    return CONFIGS[os.environ.get("REGISTRY_ENV", "development")]
