@@ -1,0 +1,17 @@
+"""Pure stacking core: the rule language, graph checks, exact evaluation, plans, progress."""
+
+from registry.stacking.graph import CycleError, build_graph, find_cycle
+from registry.stacking.model import Catalogue, CredentialSpec
+from registry.stacking.rules import RuleProblem, leaf_ids, referenced_ids, rule_problems
+
+__all__ = [
+    "Catalogue",
+    "CredentialSpec",
+    "CycleError",
+    "RuleProblem",
+    "build_graph",
+    "find_cycle",
+    "leaf_ids",
+    "referenced_ids",
+    "rule_problems",
+]
