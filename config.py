@@ -35,7 +35,6 @@ class TestingConfig(Config):
 
     TESTING = True
     SECRET_KEY = "test-secret-key"
-    SERVER_NAME = "registry.test"
     BASE_URL = "http://registry.test"
 
 

@@ -137,7 +137,7 @@ def upgrade() -> None:
         sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("learning_outcomes", sa.JSON(), nullable=False),
-        sa.Column("credits", sa.Float(), nullable=False),
+        sa.Column("credits", sa.Float(), nullable=True),
         sa.Column("credit_unit", sa.String(length=40), nullable=False),
         sa.Column("level", sa.Integer(), nullable=True),
         sa.Column("subjects", sa.JSON(), nullable=False),

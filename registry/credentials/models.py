@@ -131,7 +131,7 @@ class CredentialVersion(Base):
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     learning_outcomes: Mapped[list[str]] = mapped_column(default=list)
-    credits: Mapped[float] = mapped_column(Float, default=0)
+    credits: Mapped[float | None] = mapped_column(Float)
     credit_unit: Mapped[str] = mapped_column(ForeignKey("credit_units.code"), default="ECTS")
     level: Mapped[int | None]
     subjects: Mapped[list[str]] = mapped_column(default=list)

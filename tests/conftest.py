@@ -1,0 +1,214 @@
+"""Shared fixtures: one migrated database per test session, a savepoint per test, CSRF on.
+
+The database is SQLite unless DATABASE_URL names a PostgreSQL server, in which case a fresh
+database is created on that server for the session and dropped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from config import TestingConfig
+from registry import create_app
+from registry.cli import alembic_config
+from registry.db import make_engine
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHARED = PROJECT_ROOT.parent / "shared"
+PASSWORD = "correct horse battery"
+
+
+def _server_url() -> str | None:
+    url = os.environ.get("DATABASE_URL")
+    return url if url and url.startswith("postgresql") else None
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A new, empty database for this test session."""
+    yield from fresh_database(tmp_path_factory.mktemp("db"))
+
+
+def fresh_database(folder: Path) -> Iterator[str]:
+    """Yield the URL of a new empty database (SQLite file, or a PostgreSQL database)."""
+    server = _server_url()
+    if server is None:
+        yield f"sqlite:///{folder / 'registry.sqlite3'}"
+        return
+    url = make_url(server.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"registry_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def migrated_app(url: str, **overrides: Any) -> Flask:
+    """An app on `url` with the schema built by the migrations (never create_all)."""
+    config = {k: getattr(TestingConfig, k) for k in dir(TestingConfig) if k.isupper()}
+    config.update(DATABASE_URL=url, **overrides)
+    app = create_app(config)
+    with app.app_context():
+        command.upgrade(alembic_config(url), "head")
+    return app
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Flask]:
+    app = migrated_app(database_url)
+    yield app
+    app.extensions["registry.db"].engine.dispose()
+
+
+@pytest.fixture()
+def db_session(app: Flask) -> Iterator[Session]:
+    """The app's session for this test, inside a transaction that is rolled back afterwards.
+
+    Commits made by views and services release savepoints only, so every test starts clean.
+    """
+    state = app.extensions["registry.db"]
+    connection = state.engine.connect()
+    outer = connection.begin()
+    original = state.sessionmaker
+    state.sessionmaker = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    with app.app_context():
+        from registry.db import db
+
+        yield db.session
+    state.sessionmaker = original
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture()
+def client(app: Flask, db_session: Session) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app: Flask, db_session: Session):
+    return app.test_cli_runner()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, url: str) -> str:
+    """The CSRF token of the form at `url` (CSRF stays on in tests, as in production)."""
+    response = client.get(url)
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, f"no csrf token on {url} ({response.status_code})"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, url: str, data: dict[str, Any], *, form_url: str | None = None, **kw: Any):
+    """POST `data` to `url` with a fresh CSRF token taken from `form_url` (default `url`)."""
+    token = csrf_token(client, form_url or url)
+    return client.post(url, data={**data, "csrf_token": token}, **kw)
+
+
+class Factory:
+    """Makes providers, users and credentials through the real services."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._n = 0
+
+    def _next(self) -> int:
+        self._n += 1
+        return self._n
+
+    def provider(self, id: str | None = None, **fields: Any):
+        from registry.providers.models import Provider
+        from registry.credentials.fields import new_ctid
+
+        n = self._next()
+        provider = Provider(
+            id=id or f"provider-{n}",
+            ctid=new_ctid(),
+            name=fields.pop("name", f"Provider {n}"),
+            country=fields.pop("country", "IE"),
+            email_domains=fields.pop("email_domains", [f"provider-{n}.example"]),
+            **fields,
+        )
+        self.session.add(provider)
+        self.session.flush()
+        return provider
+
+    def user(self, *roles: str, provider=None, email: str | None = None, **kw: Any):
+        from registry.auth.services import create_user
+
+        n = self._next()
+        user = create_user(
+            self.session,
+            email or f"user{n}@example.org",
+            name=kw.pop("name", f"User {n}"),
+            password=PASSWORD,
+            roles=set(roles or ("learner",)),
+            provider_id=getattr(provider, "id", provider),
+            **kw,
+        )
+        self.session.flush()
+        return user
+
+    def credential(self, provider, id: str | None = None, **fields: Any):
+        """A credential through the credential service (status defaults to draft)."""
+        from registry.credentials.services import create_credential
+
+        n = self._next()
+        data = {
+            "id": id or f"cred-{n}",
+            "provider": getattr(provider, "id", provider),
+            "title": fields.pop("title", f"Credential {n}"),
+            **fields,
+        }
+        credential = create_credential(self.session, data, actor=None)
+        self.session.flush()
+        return credential
+
+
+@pytest.fixture()
+def factory(db_session: Session) -> Factory:
+    return Factory(db_session)
+
+
+class Auth:
+    """Logs a test client in and out through the real pages."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, user_or_email: Any, password: str = PASSWORD):
+        email = getattr(user_or_email, "email", user_or_email)
+        return post_form(self.client, "/login", {"email": email, "password": password})
+
+    def logout(self):
+        token = csrf_token(self.client, "/")
+        return self.client.post("/logout", data={"csrf_token": token})
+
+
+@pytest.fixture()
+def auth(client: FlaskClient) -> Auth:
+    return Auth(client)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
