@@ -13,7 +13,7 @@ from typing import Any
 
 from registry.credentials.models import PARTICIPATION_FORMS, STATUS_VALUES
 from registry.errors import FieldError
-from registry.stacking import rule_problems
+from registry.stacking import referenced_ids, rule_problems
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 CTID_PATTERN = re.compile(r"^ce-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -303,3 +303,12 @@ def credential_document(
         if _has_value(value):
             doc[key] = _plain(value)
     return doc
+
+
+def rule_edges(
+    prerequisites: Mapping[str, Any] | None, requirements: Mapping[str, Any] | None
+) -> list[tuple[str, str]]:
+    """The derived edges (component id, kind) of one version's rules, sorted."""
+    edges = {(cid, "prerequisite") for cid in referenced_ids(prerequisites or {})}
+    edges |= {(cid, "requirement") for cid in referenced_ids(requirements or {})}
+    return sorted(edges)
