@@ -3,6 +3,7 @@
 from registry.audit.models import AuditEvent
 from registry.auth.models import ApiToken, User, UserRole
 from registry.credentials.models import (
+    CatalogueState,
     Credential,
     CredentialEdge,
     CredentialVersion,
@@ -17,6 +18,7 @@ metadata = Base.metadata
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "CatalogueState",
     "Credential",
     "CredentialEdge",
     "CredentialVersion",

@@ -202,3 +202,20 @@ class Recognition(Base):
 
     def __repr__(self) -> str:
         return f"<Recognition {self.from_id} as {self.to_id} by {self.by_id}>"
+
+
+class CatalogueState(Base):
+    """One row whose revision grows whenever what stacking reads changes.
+
+    Every app server keeps the stacking catalogue in memory and reloads it when the revision
+    it holds is no longer the database's, so stateless servers behind one database agree.
+    """
+
+    __tablename__ = "catalogue_state"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    revision: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<CatalogueState revision={self.revision}>"

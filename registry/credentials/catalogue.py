@@ -1,0 +1,101 @@
+"""The stacking catalogue as the database holds it, cached per process by catalogue revision."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from registry.credentials.models import (
+    CatalogueState,
+    Credential,
+    CredentialVersion,
+    CreditUnit,
+    Recognition,
+)
+from registry.stacking import Catalogue, CredentialSpec
+
+_lock = threading.Lock()
+_cache: dict[str, tuple[int, Catalogue]] = {}
+
+
+def bump_revision(session: Session) -> None:
+    """Mark the catalogue changed; call in the transaction that changes what stacking reads."""
+    session.execute(update(CatalogueState).values(revision=CatalogueState.revision + 1))
+
+
+def current_revision(session: Session) -> int:
+    return session.scalar(select(CatalogueState.revision)) or 0
+
+
+def load_catalogue(session: Session) -> Catalogue:
+    """Every credential as stacking sees it: the published version where there is one.
+
+    A credential without a published version is loaded from its current version with a
+    non-published status, so a wallet entry of it still counts (STACKING.md rule 1) but no
+    plan proposes it.
+    """
+    rows = session.execute(
+        select(
+            Credential.id,
+            Credential.provider_id,
+            Credential.published_version_id,
+            CredentialVersion.status,
+            CredentialVersion.credits,
+            CredentialVersion.credit_unit,
+            CredentialVersion.level,
+            CredentialVersion.subjects,
+            CredentialVersion.type,
+            CredentialVersion.valid_years,
+            CredentialVersion.price,
+            CredentialVersion.prerequisites,
+            CredentialVersion.requirements,
+            CredentialVersion.max_reuse,
+        ).join(
+            CredentialVersion,
+            CredentialVersion.id
+            == func.coalesce(Credential.published_version_id, Credential.current_version_id),
+        )
+    )
+    credentials: dict[str, CredentialSpec] = {}
+    for row in rows:
+        credentials[row.id] = CredentialSpec(
+            id=row.id,
+            provider=row.provider_id,
+            credits=row.credits or 0.0,
+            credit_unit=row.credit_unit,
+            level=row.level,
+            subjects=tuple(row.subjects or ()),
+            type=row.type,
+            valid_years=row.valid_years,
+            price=row.price,
+            status="published" if row.published_version_id is not None else row.status,
+            prerequisites=row.prerequisites,
+            requirements=row.requirements,
+            max_reuse=row.max_reuse,
+        )
+    units = {u.code: u.ects_rate for u in session.scalars(select(CreditUnit))}
+    recognitions = [
+        (r.from_id, r.to_id)
+        for r in session.execute(
+            select(Recognition.from_id, Recognition.to_id).order_by(Recognition.id)
+        )
+    ]
+    return Catalogue(credentials=credentials, credit_units=units, recognitions=recognitions)
+
+
+def cached_catalogue(session: Session) -> Catalogue:
+    """The catalogue for this database, reloaded only when its revision has moved on."""
+    key = str(session.get_bind().engine.url)
+    revision = current_revision(session)
+    held = _cache.get(key)
+    if held is not None and held[0] == revision:
+        return held[1]
+    with _lock:
+        held = _cache.get(key)
+        if held is not None and held[0] == revision:
+            return held[1]
+        catalogue = load_catalogue(session)
+        _cache[key] = (revision, catalogue)
+        return catalogue
