@@ -128,7 +128,28 @@ def tokens_create(email: str, name: str) -> None:
     click.echo(secret)
 
 
+@click.command("evaluate")
+@click.argument("file", type=click.File("r"))
+def evaluate_command(file) -> None:
+    """Evaluate the request in FILE ('-' for stdin) and print the answer JSON."""
+    import json
+
+    from registry.learners.evaluation import evaluate_wallet
+
+    try:
+        request = json.load(file)
+    except json.JSONDecodeError as exc:
+        click.echo(f"error: {file.name}: not JSON: {exc}", err=True)
+        sys.exit(1)
+    try:
+        answer = evaluate_wallet(db.session, request)
+    except ValidationError as exc:
+        fail(exc)
+    click.echo(json.dumps(answer, indent=2))
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
+    app.cli.add_command(evaluate_command)
