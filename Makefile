@@ -1,0 +1,49 @@
+# Set-up in one command each: `make demo` runs the registry with demo data, `make test` runs the suite.
+# Both need only python3 with venv; they install everything else themselves.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app registry
+CHROMIUM := /usr/bin/chromium
+# Installing chromium needs root; use sudo when we are not root (CI and the dev machines are).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help demo test install chromium lint
+
+help:
+	@echo "make demo   install, migrate, load the demo data and serve http://127.0.0.1:5000"
+	@echo "make test   install, then lint, format check and the whole test suite"
+
+$(PYTHON):
+	python3 -m venv $(VENV)
+
+# Re-installs only when pyproject.toml changes (the stamp lives inside the venv).
+$(VENV)/.installed: pyproject.toml | $(PYTHON)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# The browser tests drive Debian's Chromium; Playwright never downloads a browser of its own.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium </dev/null; \
+	fi
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: install chromium lint
+	$(VENV)/bin/pytest
+
+demo: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
