@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from alembic import command
-from flask import Flask
+from flask import Flask, g, request_started
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -71,9 +71,20 @@ def migrated_app(url: str, **overrides: Any) -> Flask:
     return app
 
 
+def _fresh_request_globals(sender: Flask, **_extra: Any) -> None:
+    """Test requests share the test's app context; each still starts with its own `g`.
+
+    Otherwise the previous request's user and CSRF token leak into the next one. The
+    database session is kept: it is the test's savepoint session.
+    """
+    for key in [k for k in vars(g) if k != "db_session"]:
+        g.pop(key)
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str) -> Iterator[Flask]:
     app = migrated_app(database_url)
+    request_started.connect(_fresh_request_globals, app)
     yield app
     app.extensions["registry.db"].engine.dispose()
 
