@@ -1,0 +1,152 @@
+"""Per-catalogue lookup tables, built once: unit rates, recognitions and filter matches."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from registry.stacking.rules import FILTER_LIST_KEYS
+
+if TYPE_CHECKING:
+    from registry.stacking.model import Catalogue, CredentialSpec
+
+ECTS = "ECTS"
+
+
+def filter_key(where: dict | None) -> str:
+    """A canonical text for a filter, so equal filters share one cache slot."""
+    return json.dumps(where or {}, sort_keys=True, default=str)
+
+
+class CatalogueIndex:
+    """Lookups over one catalogue; the catalogue must not change once this is built."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.credentials = catalogue.credentials
+        # Rates are ECTS per unit; ECTS itself is worth one ECTS even when not declared.
+        self.rates: dict[str, float] = {ECTS: 1.0, **catalogue.credit_units}
+        self.recognised_as: dict[str, set[str]] = defaultdict(set)  # to -> {from}
+        self.recognitions: set[tuple[str, str]] = set()
+        for source, target in catalogue.recognitions:
+            self.recognised_as[target].add(source)
+            self.recognitions.add((source, target))
+        self._by_subject: dict[str, list[str]] | None = None
+        self._by_provider: dict[str, list[str]] | None = None
+        self._by_type: dict[str, list[str]] | None = None
+        self._filter_cache: dict[str, list[str]] = {}
+        self.cache: dict[Any, Any] = {}  # results other modules memoise per catalogue
+
+    def value_in(self, spec: CredentialSpec, unit: str) -> float:
+        """The credential's credits in `unit`; 0 when either unit has no declared rate."""
+        if spec.credit_unit == unit:
+            return float(spec.credits)
+        source = self.rates.get(spec.credit_unit)
+        target = self.rates.get(unit)
+        if source is None or not target:
+            return 0.0
+        return spec.credits * source / target
+
+    def plan_cost(self, spec: CredentialSpec, cost: str) -> float | None:
+        """What planning this credential costs under `cost`; None when it cannot be planned."""
+        if not spec.is_published or spec.is_qualification:
+            return None
+        if cost == "count":
+            return 1.0
+        if cost == "price":
+            return None if spec.price is None else float(spec.price)
+        return self.value_in(spec, ECTS)
+
+    def _postings(self) -> None:
+        by_subject: dict[str, list[str]] = defaultdict(list)
+        by_provider: dict[str, list[str]] = defaultdict(list)
+        by_type: dict[str, list[str]] = defaultdict(list)
+        for ident in sorted(self.credentials):
+            spec = self.credentials[ident]
+            for subject in set(spec.subjects):
+                by_subject[subject].append(ident)
+            by_provider[spec.provider].append(ident)
+            by_type[spec.type].append(ident)
+        self._by_subject, self._by_provider, self._by_type = by_subject, by_provider, by_type
+
+    def filter_candidates(self, where: dict | None) -> list[str]:
+        """Sorted ids of credentials whose own fields pass `where` (result keys are ignored)."""
+        key = filter_key(where)
+        found = self._filter_cache.get(key)
+        if found is not None:
+            return found
+        where = where or {}
+        if self._by_subject is None:
+            self._postings()
+        assert self._by_subject is not None and self._by_provider is not None
+        assert self._by_type is not None
+        pools: list[list[str]] = []
+        if isinstance(where.get("credentials"), list):
+            pools.append(sorted({i for i in where["credentials"] if i in self.credentials}))
+        for name, postings in (
+            ("subjects", self._by_subject),
+            ("providers", self._by_provider),
+            ("types", self._by_type),
+        ):
+            values = where.get(name)
+            if isinstance(values, list):
+                merged: set[str] = set()
+                for value in values:
+                    merged.update(postings.get(value, ()) if isinstance(value, str) else ())
+                pools.append(sorted(merged))
+        # Start from the smallest posting list; spec_matches checks every other key.
+        pool = min(pools, key=len) if pools else sorted(self.credentials)
+        found = [i for i in pool if spec_matches(self.credentials[i], where)]
+        self._filter_cache[key] = found
+        return found
+
+
+def spec_matches(spec: CredentialSpec, where: dict) -> bool:
+    """Whether the credential's own fields pass the filter (result keys are checked per entry)."""
+    for name in FILTER_LIST_KEYS:
+        values = where.get(name)
+        if values is None:
+            continue
+        if not isinstance(values, list):
+            return False
+        if name == "credentials":
+            if spec.id not in values:
+                return False
+        elif name == "providers":
+            if spec.provider not in values:
+                return False
+        elif name == "types":
+            if spec.type not in values:
+                return False
+        elif not any(subject in values for subject in spec.subjects):
+            return False
+    if "level_min" in where and (spec.level is None or spec.level < where["level_min"]):
+        return False
+    return not ("level_max" in where and (spec.level is None or spec.level > where["level_max"]))
+
+
+def result_matches(result: object, where: dict) -> bool:
+    """Whether an entry's result passes the filter's result keys (no result fails them)."""
+    if "result_in" in where:
+        values = where["result_in"]
+        if result is None or not isinstance(values, list):
+            return False
+        if not any(_same_result(result, value) for value in values):
+            return False
+    if "result_min" in where:
+        if not _is_number(result) or not _is_number(where["result_min"]):
+            return False
+        return result >= where["result_min"]  # type: ignore[operator]
+    return True
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _same_result(result: object, value: object) -> bool:
+    # A grade "5" is not the number 5, and True is not 1.
+    if _is_number(result) and _is_number(value):
+        return result == value
+    return type(result) is type(value) and result == value
