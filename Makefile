@@ -40,8 +40,13 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: install chromium lint
-	$(VENV)/bin/pytest
+# Lint, format check and tests all run, so one run shows every problem; any failure fails.
+test: install chromium
+	@status=0; \
+	$(VENV)/bin/ruff check . || status=1; \
+	$(VENV)/bin/ruff format --check . || status=1; \
+	$(VENV)/bin/pytest || status=1; \
+	exit $$status
 
 demo: install
 	$(FLASK) db upgrade
