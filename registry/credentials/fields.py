@@ -6,6 +6,7 @@ the same everywhere and every path of entry refuses the same bad input with the 
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from collections.abc import Callable, Container, Mapping
@@ -119,7 +120,7 @@ class _Checker:
         value = self.data.get(name)
         if value is None:
             return
-        if not _is_number(value) or value != value:  # NaN is no number here
+        if not _is_number(value) or not math.isfinite(value):  # NaN and infinity are no numbers
             self.add(name, "must be a number")
         elif value < minimum:
             self.add(name, f"must be at least {minimum:g}")
