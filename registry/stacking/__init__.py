@@ -1,15 +1,18 @@
 """Pure stacking core: the rule language, graph checks, exact evaluation, plans, progress."""
 
+from registry.stacking.evaluate import BadRequest, evaluate
 from registry.stacking.graph import CycleError, build_graph, find_cycle
 from registry.stacking.model import Catalogue, CredentialSpec
 from registry.stacking.rules import RuleProblem, leaf_ids, referenced_ids, rule_problems
 
 __all__ = [
+    "BadRequest",
     "Catalogue",
     "CredentialSpec",
     "CycleError",
     "RuleProblem",
     "build_graph",
+    "evaluate",
     "find_cycle",
     "leaf_ids",
     "referenced_ids",
