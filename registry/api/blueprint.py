@@ -20,9 +20,14 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 @bp.before_request
 def _check_csrf_for_cookie_sessions() -> None:
-    """A browser session (no Bearer header) must carry the CSRF token on unsafe methods."""
-    if request.method in UNSAFE_METHODS and not request.headers.get("Authorization", "").startswith(
-        "Bearer "
+    """A browser session (no Bearer header) must carry the CSRF token on unsafe methods.
+
+    Anonymous callers have no session to abuse; they get the endpoint's 401 instead.
+    """
+    if (
+        request.method in UNSAFE_METHODS
+        and not request.headers.get("Authorization", "").startswith("Bearer ")
+        and current_user.is_authenticated
     ):
         csrf.protect()
 
