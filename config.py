@@ -2,11 +2,14 @@
 
 import os
 
+# The key used when SECRET_KEY is not set; ProductionConfig refuses to start with it.
+DEV_SECRET_KEY = "dev-only-insecure-key"
+
 
 class Config:
     """Settings shared by every environment, read from the environment where set."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key")
+    SECRET_KEY = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
     # A SQLAlchemy URL. None means a SQLite file in the instance folder (set by create_app).
     DATABASE_URL = os.environ.get("DATABASE_URL") or None
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from config import Config, default_config
+from config import DEV_SECRET_KEY, Config, default_config
 from registry.db import db
 from registry.extensions import csrf, login_manager
 
@@ -28,7 +28,8 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config or {})
     else:
         app.config.from_object(config)
-    if app.config.get("REQUIRE_SECRET_KEY") and app.config["SECRET_KEY"] == Config.SECRET_KEY:
+    unset = app.config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY)
+    if app.config.get("REQUIRE_SECRET_KEY") and unset:
         raise RuntimeError("SECRET_KEY must be set outside development and tests")
     if not app.config.get("DATABASE_URL"):
         os.makedirs(app.instance_path, exist_ok=True)

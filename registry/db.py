@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import JSON, DateTime, MetaData, String, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 
 NAMING_CONVENTION = {
@@ -43,6 +43,10 @@ Updated = Annotated[dt.datetime, mapped_column(default=utcnow, onupdate=utcnow)]
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """Foreign keys on, WAL for concurrent readers, and a busy timeout instead of instant errors."""
+    # The sqlite3 module's legacy mode emits BEGIN only before INSERT/UPDATE/DELETE, so a
+    # SAVEPOINT opened first commits on RELEASE and a rollback misses it: SQLAlchemy emits
+    # BEGIN itself instead (see _sqlite_begin), as its SQLite documentation recommends.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -51,13 +55,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`, with the SQLite pragmas attached when the URL is SQLite."""
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    # Plain PostgreSQL URLs (and the postgres:// that hosts hand out) mean psycopg 3.
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            url = "postgresql+psycopg://" + url.removeprefix(scheme)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
