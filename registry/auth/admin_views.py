@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from registry.auth import services
 from registry.auth.decorators import permission_required
@@ -19,9 +20,9 @@ from registry.web.forms import apply_errors
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def _provider_choices() -> list[tuple[str, str]]:
+def _provider_choices() -> list[SelectChoice]:
     providers = db.session.scalars(select(Provider).order_by(Provider.name))
-    return [("", "— none —")] + [(p.id, p.name) for p in providers]
+    return [SelectChoice("", "— none —")] + [SelectChoice(p.id, p.name) for p in providers]
 
 
 def _expertise(text: str | None) -> list[str]:

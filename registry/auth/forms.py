@@ -5,6 +5,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     PasswordField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -53,7 +54,9 @@ class TokenForm(FlaskForm):
 class UserEditForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     roles = SelectMultipleField(
-        "Roles", choices=[(r, r.title()) for r in ROLE_VALUES], validators=[DataRequired()]
+        "Roles",
+        choices=[SelectChoice(r, r.title()) for r in ROLE_VALUES],
+        validators=[DataRequired()],
     )
     provider = SelectField("Provider (for provider staff and affiliated reviewers)", choices=[])
     expertise = StringField(
