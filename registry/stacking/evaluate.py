@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.stacking.dates import add_years, parse_date
+from registry.stacking.fastpath import best_plan, complete
 from registry.stacking.model import Catalogue
 from registry.stacking.solver import Item, Plan, Solver
 
@@ -150,16 +151,16 @@ def empty_plan(catalogue: Catalogue, qualification: str, cost: str) -> Plan | No
     if key not in cache:
         # Planned entries are dated as_of and meet every limit, so any date gives this plan.
         solver = Solver(catalogue.index(), datetime.date(2000, 1, 1), [])
-        cache[key] = solver.plan(qualification, cost)
+        cache[key] = best_plan(solver, qualification, cost)
     return cache[key]
 
 
 def judge(catalogue: Catalogue, solver: Solver, qualification: str, cost: str) -> tuple[str, Any]:
     """("completed", assignment) | ("in_progress", (progress, plan)) | ("unreachable", None)."""
-    assignment = solver.assignment(qualification)
+    assignment = complete(solver, qualification)
     if assignment is not None:
         return "completed", assignment
-    plan = solver.plan(qualification, cost)
+    plan = best_plan(solver, qualification, cost)
     if plan is None:
         return "unreachable", None
     return "in_progress", (progress(catalogue, solver, qualification, cost, plan), plan)
@@ -175,7 +176,7 @@ def progress(
     if baseline.cost > 0 and plan.cost > 0:
         return _share_done(plan.cost, baseline.cost)
     # The requested cost cannot tell: count the credentials instead.
-    counted = plan if cost == "count" else solver.plan(qualification, "count")
+    counted = plan if cost == "count" else best_plan(solver, qualification, "count")
     counted_baseline = empty_plan(catalogue, qualification, "count")
     if counted is None or counted_baseline is None or counted_baseline.cost <= 0:
         return 0.0

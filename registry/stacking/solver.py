@@ -320,7 +320,7 @@ class Solver:
         by_planned: dict[str, list[int]] = defaultdict(list)
         for _, item, var in scope.pairs:
             by_credential[item.spec.id].append(var)
-            if item.planned:
+            if item.planned and item.spec.id in plan_vars:
                 by_planned[item.spec.id].append(var)
         for variables in by_credential.values():
             if len(variables) > 1:  # the same credential never serves twice
@@ -402,6 +402,58 @@ class Solver:
 
     # -- completion -------------------------------------------------------------------------
 
+    def holds(self, tree: Node, items: Sequence[Item]) -> bool:
+        """Whether one assignment of `items` makes the rule `tree` true."""
+        program = _Program()
+        scope = _Scope(tree, None)
+        root = self._add_scope(program, scope, items, {})
+        program.add({root: 1.0}, low=1.0)
+        return program.solve({}) is not None
+
+    def prerequisites_met(self, ident: str, items: Sequence[Item]) -> bool:
+        if self.index.credentials[ident].prerequisites is None:
+            return True
+        return self.holds(self.prerequisite_tree(ident), items)
+
+    def planned_item(self, ident: str) -> Item:
+        return Item(-1, self.index.credentials[ident], self.as_of)
+
+    def followed(self, plan: Sequence[str]) -> list[str] | None:
+        """An order a learner can take the plan in (smallest ready id first), or None.
+
+        Meeting prerequisites is monotone, so taking any ready credential never blocks the rest.
+        """
+        remaining, taken = set(plan), []
+        while remaining:
+            items = [*self.wallet, *(self.planned_item(i) for i in taken)]
+            ready = [i for i in sorted(remaining) if self.prerequisites_met(i, items)]
+            if not ready:
+                return None
+            taken.append(ready[0])
+            remaining.remove(ready[0])
+        return taken
+
+    def learner_order(self, plan: Sequence[str]) -> list[str]:
+        """Prerequisites first, then by id.
+
+        Each planned credential comes after every planned one that could serve its
+        prerequisites, smallest id first; should those links loop (filters on subjects can),
+        the order in which the learner can take them, smallest ready id first.
+        """
+        members = set(plan)
+        needs: dict[str, set[str]] = {ident: set() for ident in plan}
+        for ident in plan:
+            if self.index.credentials[ident].prerequisites is None:
+                continue
+            for leaf in self.prerequisite_tree(ident).leaves():
+                for other in members - {ident}:
+                    if eligible(self.index, leaf, self.planned_item(other)):
+                        needs[ident].add(other)
+        order = topological(list(plan), needs)
+        if order is None:
+            order = self.followed(plan) or sorted(plan)
+        return order
+
     def assignment(self, qualification: str) -> list[dict] | None:
         """The assignment (path, wallet entries) completing the qualification, or None."""
         program = _Program()
@@ -458,13 +510,22 @@ class Solver:
         items = [*self.usable(qualification), *planned.values()]
         root = self._add_scope(program, main, items, plan_vars)
         program.add({root: 1.0}, low=1.0)
-        scopes = [main]
+        # A learner must be able to take the plan in some order: each planned credential's
+        # prerequisites are met by the wallet and planned credentials taken before it. A
+        # position per planned credential, later than any planned entry it relies on, says so.
+        last = float(len(ordered))
+        position = {ident: program.var(integral=False, upper=last) for ident in ordered}
         for ident in sorted(with_prerequisites):
             scope = _Scope(self.prerequisite_tree(ident), ident)
             others = [*self.wallet, *(item for i, item in planned.items() if i != ident)]
             scope_root = self._add_scope(program, scope, others, plan_vars)
             program.add({scope_root: 1.0, plan_vars[ident]: -1.0}, low=0.0)
-            scopes.append(scope)
+            for _, item, var in scope.pairs:
+                if item.planned:
+                    program.add(
+                        {position[ident]: 1.0, position[item.spec.id]: -1.0, var: -(last + 1)},
+                        low=-last,
+                    )
 
         costs = {plan_vars[i]: index.plan_cost(index.credentials[i], cost) or 0.0 for i in ordered}
         first = program.solve(costs)
@@ -477,7 +538,7 @@ class Solver:
         if second is None:  # numerically impossible; keep the first answer
             second = first
         chosen = [i for i in ordered if second[plan_vars[i]] > 0.5]
-        solution = second
+
         size = len(chosen)
         count_row = (count, -np.inf, float(size))
         # Walk down to the smallest sorted list of ids among equally good plans.
@@ -487,11 +548,9 @@ class Solver:
             )
             if better is None:
                 break
-            solution = better
             chosen = [i for i in ordered if better[plan_vars[i]] > 0.5]
         total = sum(index.plan_cost(index.credentials[i], cost) or 0.0 for i in chosen)
-        order = _learner_order(chosen, scopes, solution)
-        return Plan(tuple(order), total)
+        return Plan(tuple(self.learner_order(chosen)), total)
 
     def _lexicographically_smaller(
         self,
@@ -563,34 +622,8 @@ def _explain(scope: _Scope, solution: np.ndarray) -> list[dict]:
     return out
 
 
-def _learner_order(chosen: list[str], scopes: list[_Scope], solution: np.ndarray) -> list[str]:
-    """Prerequisites first, then by id: a topological order with the id as the tie-break.
-
-    A planned credential comes after every planned one that could serve its prerequisites.
-    Should those links loop (filters on subjects can), the links the solution used decide,
-    and a loop left after that is broken by id.
-    """
-    members = set(chosen)
-    possible: dict[str, set[str]] = {ident: set() for ident in chosen}
-    used: dict[str, set[str]] = {ident: set() for ident in chosen}
-    for scope in scopes:
-        if scope.owner not in members:
-            continue
-        for _, item, var in scope.pairs:
-            if item.planned and item.spec.id in members:
-                possible[scope.owner].add(item.spec.id)
-                if solution[var] > 0.5:
-                    used[scope.owner].add(item.spec.id)
-    for links in (possible, used):
-        order = _topological(chosen, links)
-        if order is not None:
-            return order
-    return _topological(chosen, used, break_loops=True) or sorted(chosen)
-
-
-def _topological(
-    chosen: list[str], needs: dict[str, set[str]], break_loops: bool = False
-) -> list[str] | None:
+def topological(chosen: list[str], needs: dict[str, set[str]]) -> list[str] | None:
+    """`chosen` with each id after those it needs, smallest id first; None on a loop."""
     waiting = {ident: set(needs[ident]) for ident in chosen}
     needed_by: dict[str, list[str]] = defaultdict(list)
     for ident, links in waiting.items():
@@ -599,19 +632,11 @@ def _topological(
     ready = [ident for ident, links in waiting.items() if not links]
     heapq.heapify(ready)
     order: list[str] = []
-    placed: set[str] = set()
-    while len(order) < len(chosen):
-        if not ready:
-            if not break_loops:
-                return None
-            ready = [min(ident for ident in chosen if ident not in placed)]
+    while ready:
         ident = heapq.heappop(ready)
-        if ident in placed:
-            continue
-        placed.add(ident)
         order.append(ident)
         for other in needed_by[ident]:
             waiting[other].discard(ident)
-            if not waiting[other] and other not in placed:
+            if not waiting[other]:
                 heapq.heappush(ready, other)
-    return order
+    return order if len(order) == len(chosen) else None
