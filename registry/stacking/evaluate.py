@@ -144,17 +144,6 @@ def _parse_entry(
     return Item(number, spec, earned_on, result, frozenset(counted))
 
 
-def empty_plan(catalogue: Catalogue, qualification: str, cost: str) -> Plan | None:
-    """The plan for an empty wallet; it depends on neither the date nor the learner."""
-    cache = catalogue.index().cache
-    key = ("empty-plan", qualification, cost)
-    if key not in cache:
-        # Planned entries are dated as_of and meet every limit, so any date gives this plan.
-        solver = Solver(catalogue.index(), datetime.date(2000, 1, 1), [])
-        cache[key] = best_plan(solver, qualification, cost)
-    return cache[key]
-
-
 def judge(catalogue: Catalogue, solver: Solver, qualification: str, cost: str) -> tuple[str, Any]:
     """("completed", assignment) | ("in_progress", (progress, plan)) | ("unreachable", None)."""
     assignment = complete(solver, qualification)
@@ -170,6 +159,8 @@ def progress(
     catalogue: Catalogue, solver: Solver, qualification: str, cost: str, plan: Plan
 ) -> float | None:
     """Rule 8 for an incomplete, reachable qualification."""
+    from registry.stacking.engine import empty_plan
+
     baseline = empty_plan(catalogue, qualification, cost)
     if baseline is None:
         return None  # only credentials no longer published make it reachable
@@ -190,10 +181,18 @@ def _share_done(remaining: float, total: float) -> float:
 def evaluate(catalogue: Catalogue, request: Mapping, *, today: datetime.date | None = None) -> dict:
     """The STACKING.md answer for `request`; raises BadRequest on a bad request."""
     parsed = parse_request(catalogue, request, today)
+    from registry.stacking.engine import empty_answer, reach
+
     solver = Solver(catalogue.index(), parsed.as_of, parsed.valid_items)
+    touched = reach(catalogue).touched(item.spec.id for item in parsed.valid_items)
     completed, in_progress, unreachable = [], [], []
     for qualification in parsed.qualifications:
-        status, detail = judge(catalogue, solver, qualification, parsed.cost)
+        if qualification in touched:
+            status, detail = judge(catalogue, solver, qualification, parsed.cost)
+        else:  # the wallet changes nothing here: the empty wallet's answer stands
+            status, detail = empty_answer(catalogue, qualification, parsed.cost)
+            if status == "in_progress":
+                detail = (0.0, detail)
         if status == "completed":
             completed.append({"qualification": qualification, "assignment": detail})
         elif status == "unreachable":
