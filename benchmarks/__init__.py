@@ -1,0 +1,1 @@
+"""Benchmarks at registry scale: synthetic catalogues, import, evaluation and memory."""
