@@ -396,13 +396,27 @@ class Oracle:
         tree, leaves = self.tree(credential, "prerequisites")
         return self.find_assignment(tree, leaves, entries) is not None
 
-    def is_closed(self, plan: Sequence[str], wallet: Sequence[Entry]) -> bool:
-        """Each planned credential's prerequisites are met by valid wallet entries plus the rest."""
+    def followed(self, plan: Iterable[str], wallet: Sequence[Entry]) -> list[str] | None:
+        """An order in which a learner can take the plan, or None when there is none.
+
+        Each credential's prerequisites are met by the valid wallet entries plus the planned
+        credentials taken before it; that is closure (rule 6) and "an order a learner can
+        follow" at once. Meeting prerequisites is monotone, so taking any ready credential
+        (here the smallest id) never blocks the rest.
+        """
         valid = [e for e in wallet if self.is_valid(e)]
-        return all(
-            self.prerequisites_met(c, valid + self.planned_entries(plan[:i] + plan[i + 1 :]))
-            for i, c in enumerate(plan)
-        )
+        remaining, taken = set(plan), []
+        while remaining:
+            ready = sorted(
+                c
+                for c in remaining
+                if self.prerequisites_met(c, valid + self.planned_entries(taken))
+            )
+            if not ready:
+                return None
+            taken.append(ready[0])
+            remaining.remove(ready[0])
+        return taken
 
     def plan(self, qualification: str, wallet: Sequence[Entry], cost: str) -> Plan | None:
         """The minimal plan by (cost, size, sorted ids), or None when there is none."""
@@ -415,29 +429,30 @@ class Oracle:
         price = {c: self.cost_of(c, cost) for c in pool}
         subsets.sort(key=lambda s: (sum((price[c] for c in s), Fraction(0)), len(s), s))
         for subset in subsets:
-            if self.is_closed(subset, wallet) and self.is_complete(
+            followed = self.followed(subset, wallet)
+            if followed is not None and self.is_complete(
                 qualification, [*wallet, *self.planned_entries(subset)]
             ):
-                return Plan(self.order(subset), sum((price[c] for c in subset), Fraction(0)))
+                order = self.order(subset) or tuple(followed)
+                return Plan(order, sum((price[c] for c in subset), Fraction(0)))
         return None
 
     def _reachable(self, qualification: str, wallet: Sequence[Entry], pool: list[str]) -> bool:
-        """A shortcut only: satisfaction and closure are monotone, so the largest closed set of
-        candidates (drop, until none is left to drop, those whose prerequisites fail) decides."""
+        """A shortcut only: every plan a learner can follow lies inside the set of candidates
+        reachable from the wallet, and satisfaction is monotone, so that set decides."""
         valid = [e for e in wallet if self.is_valid(e)]
-        largest = list(pool)
+        reached: list[str] = []
         while True:
-            keep = [
+            more = [
                 c
-                for c in largest
-                if self.prerequisites_met(
-                    c, valid + self.planned_entries(o for o in largest if o != c)
-                )
+                for c in pool
+                if c not in reached
+                and self.prerequisites_met(c, valid + self.planned_entries(reached))
             ]
-            if len(keep) == len(largest):
+            if not more:
                 break
-            largest = keep
-        return self.is_complete(qualification, [*wallet, *self.planned_entries(largest)])
+            reached += more
+        return self.is_complete(qualification, [*wallet, *self.planned_entries(reached)])
 
     def prerequisite_ids(self, credential: str) -> set[str]:
         """The credentials whose planned entry could serve a leaf of this one's prerequisites."""
@@ -451,15 +466,16 @@ class Oracle:
             if self.eligible(leaf, self.planned_entries([other])[0])
         }
 
-    def order(self, plan: Iterable[str]) -> tuple[str, ...]:
-        """Prerequisites first, then by id."""
+    def order(self, plan: Iterable[str]) -> tuple[str, ...] | None:
+        """Prerequisites first, then by id: each planned credential after every planned one that
+        could serve its prerequisites, smallest id first; None if those links loop."""
         remaining = set(plan)
         before = {c: (self.prerequisite_ids(c) & remaining) - {c} for c in remaining}
         ordered: list[str] = []
         while remaining:
             ready = sorted(c for c in remaining if before[c] <= set(ordered))
             if not ready:
-                raise AssertionError(f"no learner order for {sorted(remaining)}")
+                return None
             ordered.append(ready[0])
             remaining.remove(ready[0])
         return tuple(ordered)

@@ -352,6 +352,18 @@ CASES: list[Case] = [
          **simple({"any": [one("a"), one("b")]}, [],
                   {"a": cred(3, prerequisites=one("p")), "p": cred(5), "b": cred(6)}),
          in_progress=[("q", 0.0, ["b"], 6.0)]),
+    Case("r6-recognition-loop-in-prerequisites",
+         "a is a draft; d is recognised as a but needs b, which needs a (or d): no order a "
+         "learner can follow, so no plan",
+         credentials={"a": cred(status="draft"), "b": cred(prerequisites=one("a")),
+                      "d": cred(prerequisites=one("b")), "q": qual(one("a"))},
+         wallet=[], recognitions=[("d", "a")], unreachable=["q"]),
+    Case("r6-filter-loop-in-prerequisites",
+         "b needs a credential in x; d is in x but needs b; so e (in x) comes first",
+         credentials={"b": cred(prerequisites={"count": 1, "where": {"subjects": ["x"]}}),
+                      "d": cred(subjects=["x"], prerequisites=one("b")),
+                      "e": cred(subjects=["x"]), "q": qual(one("d"))},
+         wallet=[], in_progress=[("q", 0.0, ["e", "b", "d"], 15.0)]),
     Case("r6-order-by-id-without-prerequisites", "prerequisites first, then by id",
          **simple(all_of("b", "a"), []), in_progress=[("q", 0.0, ["a", "b"], 10.0)]),
     # ---- rule 7: reuse across qualifications -----------------------------------------------------
