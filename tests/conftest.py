@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from config import TestingConfig
 from registry import create_app
 from registry.cli import alembic_config
-from registry.db import make_engine
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT_ROOT.parent / "shared"
@@ -75,10 +74,25 @@ def _fresh_request_globals(sender: Flask, **_extra: Any) -> None:
     """Test requests share the test's app context; each still starts with its own `g`.
 
     Otherwise the previous request's user and CSRF token leak into the next one. The
-    database session is kept: it is the test's savepoint session.
+    database session is kept: it is the test's savepoint session. What the test set up is
+    committed first (a savepoint release), as it would be in the database before a real
+    request; else a view's rollback after a refused form would undo the test's own data.
     """
     for key in [k for k in vars(g) if k != "db_session"]:
         g.pop(key)
+    if (session := g.get("db_session")) is not None:
+        session.commit()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[str]:
+    """scrypt at a test work factor (same algorithm and code, ~100x faster); yields the real one."""
+    from registry.auth import services
+
+    production = services.PASSWORD_HASH_METHOD
+    services.PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
+    yield production
+    services.PASSWORD_HASH_METHOD = production
 
 
 @pytest.fixture(scope="session")
@@ -130,7 +144,9 @@ def csrf_token(client: FlaskClient, url: str) -> str:
     return match.group(1)
 
 
-def post_form(client: FlaskClient, url: str, data: dict[str, Any], *, form_url: str | None = None, **kw: Any):
+def post_form(
+    client: FlaskClient, url: str, data: dict[str, Any], *, form_url: str | None = None, **kw: Any
+):
     """POST `data` to `url` with a fresh CSRF token taken from `form_url` (default `url`)."""
     token = csrf_token(client, form_url or url)
     return client.post(url, data={**data, "csrf_token": token}, **kw)
@@ -148,8 +164,8 @@ class Factory:
         return self._n
 
     def provider(self, id: str | None = None, **fields: Any):
-        from registry.providers.models import Provider
         from registry.credentials.fields import new_ctid
+        from registry.providers.models import Provider
 
         n = self._next()
         provider = Provider(
