@@ -122,8 +122,12 @@ def tokens_create(email: str, name: str) -> None:
     if user is None:
         click.echo(f"error: email: no user {email}", err=True)
         sys.exit(1)
-    _, secret = create_token(db.session, user, name)
-    db.session.commit()
+    try:
+        _, secret = create_token(db.session, user, name)
+        db.session.commit()
+    except ValidationError as exc:
+        db.session.rollback()
+        fail(exc)
     click.echo(f"Token for {user.email} (shown once):")
     click.echo(secret)
 
