@@ -1,0 +1,278 @@
+"""Who may do what: one row per route and method, one column per kind of user.
+
+`test_every_route_has_a_row` fails when a route of the app has no row here, so each new route
+must say, for every kind of user, what it answers. Expectations are a status code or, for a
+redirect, "302 <path>". POSTs carry a valid CSRF token (the client logged in through the real
+login page); API calls carry a Bearer token made with `create_token`. Writes send data that
+is refused (an empty form or field, a JSON body that is not an object), so an allowed user
+gets 422 or 409 and nothing changes between rows; only the last row (log out) changes the
+session. (An edit form keeps the stored value of a field the POST leaves out, so edit rows
+send an empty required field.)
+"""
+
+# ruff: noqa: E501 -- the permission table keeps one aligned line per route, to be read as a table
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+
+from registry.auth.services import create_token
+from tests.conftest import Auth, bearer, csrf_token
+
+ROLES = ("anonymous", "learner", "staff_own", "staff_other", "reviewer", "coordinator", "admin")
+LOGIN = "302 /login"  # an anonymous visitor is sent to log in
+HOME = "302 /"
+TOKENS = "302 /account/tokens"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+# The fixed ids of the sample world; users and tokens get theirs from the database.
+OWN, OTHER = "uni-own", "uni-other"
+DRAFT, PUBLISHED = "own-draft", "own-published"
+MISSING = "no-such-thing"
+MISSING_ID = 999_999_999
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    url: str  # with {placeholders} for ids from the sample world
+    expected: tuple[Any, ...]  # one per ROLES
+    body: Any = None  # form fields for pages, the JSON body for the API
+    # A route another change is adding: skipped while the app lacks it, checked once it has it.
+    pending: bool = False
+
+    @property
+    def is_api(self) -> bool:
+        return self.url.startswith("/api/")
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.url}"
+
+
+def row(method: str, url: str, *expected: Any, body: Any = None, pending: bool = False) -> Row:
+    assert len(expected) in (1, len(ROLES)), f"{method} {url}: one status or one per role"
+    statuses = expected * len(ROLES) if len(expected) == 1 else expected
+    return Row(method, url, statuses, body, pending)
+
+
+# fmt: off
+#    method   url                                          anon   learner staff_own staff_other reviewer coord admin
+TABLE = [
+    row("GET",  "/",                                          200),
+    row("GET",  "/healthz",                                   200),
+    row("GET",  "/login",                                     200,   HOME,   HOME,  HOME,  HOME,  HOME,  HOME),
+    row("POST", "/login",                                     422,   HOME,   HOME,  HOME,  HOME,  HOME,  HOME),
+    row("GET",  "/register",                                  200,   HOME,   HOME,  HOME,  HOME,  HOME,  HOME),
+    row("POST", "/register",                                  422,   HOME,   HOME,  HOME,  HOME,  HOME,  HOME),
+    row("GET",  "/logout",                                    405),
+    row("GET",  "/account/password",                          LOGIN, 200,    200,   200,   200,   200,   200),
+    row("POST", "/account/password",                          LOGIN, 422,    422,   422,   422,   422,   422),
+    row("GET",  "/account/tokens",                            LOGIN, 200,    200,   200,   200,   200,   200),
+    row("POST", "/account/tokens",                            LOGIN, 422,    422,   422,   422,   422,   422),
+    # Revoking the learner's token: only the learner may; for everyone else it does not exist.
+    row("POST", "/account/tokens/{learner_token}/revoke",     LOGIN, TOKENS, 404,   404,   404,   404,   404),
+    row("GET",  "/account/tokens/{learner_token}/revoke",     405),
+    row("GET",  "/admin/users",                               LOGIN, 403,    403,   403,   403,   403,   200),
+    row("GET",  "/admin/users/new",                           LOGIN, 403,    403,   403,   403,   403,   200),
+    row("POST", "/admin/users/new",                           LOGIN, 403,    403,   403,   403,   403,   422),
+    row("GET",  "/admin/users/{learner}",                     LOGIN, 403,    403,   403,   403,   403,   200),
+    row("POST", "/admin/users/{learner}",                     LOGIN, 403,    403,   403,   403,   403,   422),
+    row("GET",  "/admin/users/{missing_user}",                LOGIN, 403,    403,   403,   403,   403,   404),
+    # Providers: public pages; only admins add or edit them.
+    row("GET",  "/providers/",                                200),
+    row("GET",  "/providers/{own}",                           200),
+    row("GET",  "/providers/{missing}",                       404),
+    row("GET",  "/providers/new",                             LOGIN, 403,    403,   403,   403,   403,   200),
+    row("POST", "/providers/new",                             LOGIN, 403,    403,   403,   403,   403,   422),
+    row("GET",  "/providers/{own}/edit",                      LOGIN, 403,    403,   403,   403,   403,   200),
+    row("POST", "/providers/{own}/edit",                      LOGIN, 403,    403,   403,   403,   403,   422,
+        body={"name": ""}),
+    row("GET",  "/providers/{missing}/edit",                  LOGIN, 403,    403,   403,   403,   403,   404),
+    # Credentials: published ones are public; drafts only for their provider's staff and QA.
+    row("GET",  "/credentials/",                              200),
+    row("GET",  "/credentials/{published}",                   200),
+    row("GET",  "/credentials/{draft}",                       LOGIN, 403,    200,   403,   403,   200,   200),
+    row("GET",  "/credentials/{missing}",                     404),
+    row("GET",  "/credentials/new",                           LOGIN, 403,    200,   200,   403,   403,   200),
+    row("POST", "/credentials/new",                           LOGIN, 403,    422,   422,   403,   403,   422),
+    row("GET",  "/credentials/{draft}/edit",                  LOGIN, 403,    200,   403,   403,   403,   200),
+    row("POST", "/credentials/{draft}/edit",                  LOGIN, 403,    422,   403,   403,   403,   422,
+        body={"title": ""}),
+    # A published credential changes through review, never through the draft form.
+    row("GET",  "/credentials/{published}/edit",              LOGIN, 403,    409,   403,   403,   403,   409),
+    row("GET",  "/credentials/{missing}/edit",                404),
+    # The JSON API: 401 without a token, never a redirect.
+    row("GET",  "/api/v1/me",                                 401,   200,    200,   200,   200,   200,   200),
+    row("POST", "/api/v1/me",                                 405),
+    row("GET",  "/api/v1/openapi.json",                       200),
+    row("GET",  "/api/v1/providers",                          200),
+    row("POST", "/api/v1/providers",                          401,   403,    403,   403,   403,   403,   422),
+    row("GET",  "/api/v1/providers/{own}",                    200),
+    row("GET",  "/api/v1/providers/{missing}",                404),
+    row("PATCH", "/api/v1/providers/{own}",                   401,   403,    403,   403,   403,   403,   422),
+    row("PATCH", "/api/v1/providers/{missing}",               401,   403,    403,   403,   403,   403,   404),
+    row("GET",  "/api/v1/credentials",                        200),
+    row("POST", "/api/v1/credentials",                        401,   403,    422,   422,   403,   403,   422),
+    row("GET",  "/api/v1/credentials/{published}",            200),
+    row("GET",  "/api/v1/credentials/{draft}",                401,   403,    200,   403,   403,   200,   200),
+    row("GET",  "/api/v1/credentials/{missing}",              404),
+    row("PATCH", "/api/v1/credentials/{draft}",               401,   403,    422,   403,   403,   403,   422),
+    row("PATCH", "/api/v1/credentials/{published}",           401,   403,    409,   403,   403,   403,   409),
+    row("PATCH", "/api/v1/credentials/{missing}",             401,   404,    404,   404,   404,   404,   404),
+    # Stacking (being added): anyone evaluates a wallet; a pathway is seen by who sees the credential.
+    row("GET",  "/api/v1/credentials/{published}/pathway",    200,                                                 pending=True),
+    row("GET",  "/api/v1/credentials/{draft}/pathway",        401,   403,    200,   403,   403,   200,   200,     pending=True),
+    row("GET",  "/api/v1/credentials/{missing}/pathway",      404,                                                 pending=True),
+    row("POST", "/api/v1/evaluate",                           422,                                                 pending=True),
+    # Last: it ends the session the rows above used.
+    row("POST", "/logout",                                    HOME),
+]
+# fmt: on
+
+# Placeholder values that only have to route like the real ones (for the completeness check).
+ROUTING_SAMPLE = {
+    "learner": 1,
+    "learner_token": 1,
+    "missing_user": MISSING_ID,
+    "own": OWN,
+    "missing": MISSING,
+    "draft": DRAFT,
+    "published": PUBLISHED,
+}
+
+
+def _routes(app: Flask) -> set[tuple[str, str]]:
+    return {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def test_every_route_has_a_row(app: Flask) -> None:
+    """A new route must be added to TABLE with what each kind of user gets."""
+    adapter = app.url_map.bind("registry.test")
+    covered, problems = set(), []
+    for entry in TABLE:
+        url = entry.url.format(**ROUTING_SAMPLE)
+        try:
+            rule, _ = adapter.match(url, method=entry.method, return_rule=True)
+        except MethodNotAllowed:
+            if set(entry.expected) != {405}:
+                problems.append(f"{entry}: the route does not take {entry.method}")
+            continue
+        except NotFound:
+            if not entry.pending:
+                problems.append(f"{entry}: no such route (a stale row?)")
+            continue
+        covered.add((entry.method, rule.rule))
+    missing = sorted(_routes(app) - covered, key=lambda r: (r[1], r[0]))
+    problems += [f"no row for {method} {rule}" for method, rule in missing]
+
+    assert not problems, "the permission table is out of date:\n" + "\n".join(problems)
+
+
+@pytest.fixture()
+def world(app: Flask, factory, db_session) -> dict[str, Any]:
+    """Two providers, one user of each kind, a draft and a published credential, tokens."""
+    own, other = factory.provider(OWN), factory.provider(OTHER)
+    users = {
+        "learner": factory.user("learner"),
+        "staff_own": factory.user("provider", provider=own),
+        "staff_other": factory.user("provider", provider=other),
+        "reviewer": factory.user("reviewer"),
+        "coordinator": factory.user("coordinator"),
+        "admin": factory.user("admin"),
+    }
+    factory.credential(own, DRAFT, title="A draft")
+    published = factory.credential(own, PUBLISHED, title="A published credential")
+    # As a finished review leaves it: the current version is the published one.
+    published.current.status = "published"
+    published.published = published.current
+    tokens = {role: create_token(db_session, user, "api")[1] for role, user in users.items()}
+    revocable, _ = create_token(db_session, users["learner"], "to revoke")
+    db_session.commit()
+    return {
+        "users": users,
+        "tokens": tokens,
+        "ids": {
+            "learner": users["learner"].id,
+            "learner_token": revocable.id,
+            "missing_user": MISSING_ID,
+            "own": OWN,
+            "missing": MISSING,
+            "draft": DRAFT,
+            "published": PUBLISHED,
+        },
+    }
+
+
+def _has_route(app: Flask, entry: Row) -> bool:
+    adapter = app.url_map.bind("registry.test")
+    try:
+        adapter.match(entry.url.format(**ROUTING_SAMPLE), method=entry.method)
+    except (NotFound, MethodNotAllowed):
+        return False
+    return True
+
+
+def _outcome(response) -> Any:
+    if 300 <= response.status_code < 400:
+        return f"{response.status_code} {urlsplit(response.headers['Location']).path}"
+    return response.status_code
+
+
+def _send(entry: Row, url: str, page_client: FlaskClient, api_client: FlaskClient, *, token, csrf):
+    if entry.is_api:
+        headers = bearer(token) if token else {}
+        body = ([] if entry.body is None else entry.body) if entry.method in UNSAFE else None
+        return api_client.open(url, method=entry.method, headers=headers, json=body)
+    data = {**(entry.body or {}), "csrf_token": csrf} if entry.method in UNSAFE else None
+    return page_client.open(url, method=entry.method, data=data)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_permission_table(app: Flask, client: FlaskClient, world, role: str) -> None:
+    """Every row for one kind of user; all differences are reported together."""
+    column = ROLES.index(role)
+    token = None
+    if role != "anonymous":
+        user = world["users"][role]
+        assert Auth(client).login(user).status_code == 302
+        token = world["tokens"][role]
+    csrf = csrf_token(client, "/login" if role == "anonymous" else "/")
+    api_client = app.test_client()  # no cookies: the API sees only the Bearer token
+
+    wrong = []
+    for entry in [e for e in TABLE if not e.pending or _has_route(app, e)]:
+        url = entry.url.format(**world["ids"])
+        try:
+            got = _outcome(_send(entry, url, client, api_client, token=token, csrf=csrf))
+        except Exception as exc:  # one broken route must not hide the other rows
+            got = f"an exception: {exc!r}"
+        expected = entry.expected[column]
+        if got != expected:
+            wrong.append(f"{entry.method} {url}: expected {expected}, got {got}")
+
+    assert not wrong, f"as {role}:\n" + "\n".join(wrong)
+
+
+def test_a_browser_session_must_send_the_csrf_token_to_the_api(
+    app: Flask, client: FlaskClient, auth, factory
+) -> None:
+    """Cookies alone do not authorise an API write; a token or the CSRF token must come too."""
+    auth.login(factory.user("admin"))
+
+    refused = client.post("/api/v1/providers", json={"id": "csrf-probe"})
+    anonymous = app.test_client().post("/api/v1/providers", json={"id": "csrf-probe"})
+
+    assert refused.status_code == 400
+    assert anonymous.status_code == 401
+    assert client.get("/api/v1/providers/csrf-probe").status_code == 404
