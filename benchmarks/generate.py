@@ -782,7 +782,9 @@ class _Generator:
         if not offered:  # badges without credits: count them instead
             return {"count": max(1, len(matching) // 2), "where": where}
         programme = rng.choice((10, 15, 20, 30, 30, 60)) / CREDIT_UNITS[unit]
-        threshold = _number(max(min(values), min(programme, offered * rng.uniform(0.4, 0.8))))
+        threshold = min(
+            _round_down(min(programme, offered * rng.uniform(0.4, 0.8))), _number(offered)
+        )
         rule: dict[str, Any] = {"credits": threshold}
         if unit != "ECTS":
             rule["unit"] = unit
@@ -791,7 +793,9 @@ class _Generator:
             parts: list[dict[str, Any]] = []
             main = sum(v for c, v in zip(matching, values, strict=True) if subject in c["subjects"])
             if main and rng.random() < 0.7:
-                quota = _number(min(main, threshold) * rng.uniform(0.3, 0.6))
+                quota = min(
+                    _round_down(min(main, threshold) * rng.uniform(0.3, 0.6)), _number(main)
+                )
                 if quota > 0:
                     parts.append({"credits": quota, "where": {"subjects": [subject]}})
             if level and rng.random() < 0.5:
@@ -893,6 +897,15 @@ def _plural(ctype: str) -> str:
 
 def _clamp(level: int) -> int:
     return min(8, max(1, level))
+
+
+def _round_down(value: float) -> float | int:
+    """A figure a registrar would write: a multiple of 5 from 10 up, else of 0.5 (at least 0.5).
+
+    Rounding down keeps a threshold within what the filter offers.
+    """
+    step = 5 if value >= 10 else 0.5
+    return _number(max(0.5, math.floor(value / step) * step))
 
 
 def _all_of(group: list[dict[str, Any]]) -> dict[str, Any]:
