@@ -24,6 +24,7 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     PAGE_SIZE = 25
     REQUIRE_SECRET_KEY = False
@@ -45,6 +46,8 @@ class ProductionConfig(Config):
     """Behind gunicorn: a real secret key is required."""
 
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    # The "keep me logged in" cookie is as good as a password: HTTPS only, like the session.
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     REQUIRE_SECRET_KEY = True
 
 

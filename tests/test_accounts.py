@@ -146,6 +146,20 @@ def test_log_in_with_the_right_password(client: FlaskClient, auth, factory) -> N
     assert "Welcome back, Grace." in client.get("/").get_data(as_text=True)
 
 
+def test_keep_me_logged_in_sets_a_cookie_scripts_cannot_read(client: FlaskClient, factory) -> None:
+    user = factory.user("learner")
+
+    response = post_form(
+        client, "/login", {"email": user.email, "password": PASSWORD, "remember": "y"}
+    )
+
+    cookies = {c.split("=", 1)[0]: c for c in response.headers.getlist("Set-Cookie")}
+    assert "HttpOnly" in cookies["remember_token"]
+    assert "SameSite=Lax" in cookies["remember_token"]
+    assert "HttpOnly" in cookies["session"]
+    assert "SameSite=Lax" in cookies["session"]
+
+
 @pytest.mark.parametrize(
     ("email", "password"),
     [

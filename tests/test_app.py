@@ -121,6 +121,7 @@ def test_production_starts_with_a_real_secret_key(tmp_path: Path) -> None:
 
     assert app.config["SECRET_KEY"] == "a-long-random-production-secret"
     assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
 
 
 def test_development_and_tests_start_with_the_development_key(tmp_path: Path) -> None:
