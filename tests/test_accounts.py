@@ -491,7 +491,14 @@ def test_an_admin_creates_an_inactive_user_who_cannot_log_in(
     )
 
     assert response.status_code == 302
-    assert get_user_by_email(db_session, "off@example.org").active is False
+    user = get_user_by_email(db_session, "off@example.org")
+    assert user.active is False
+    event = db_session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "user.create", AuditEvent.object_id == str(user.id)
+        )
+    ).one()
+    assert event.after["active"] is False
     other = app.test_client()
     assert (
         post_form(other, "/login", {"email": "off@example.org", "password": PASSWORD}).status_code

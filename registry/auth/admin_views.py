@@ -53,9 +53,9 @@ def create_user() -> str | Response:
                 roles=set(form.roles.data),
                 provider_id=form.provider.data or None,
                 expertise=_expertise(form.expertise.data),
+                active=form.active.data,
                 actor=current_user,
             )
-            user.active = form.active.data
             db.session.commit()
         except ValidationError as exc:
             db.session.rollback()

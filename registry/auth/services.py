@@ -62,6 +62,7 @@ def create_user(
     roles: set[str] | list[str] = ("learner",),
     provider_id: str | None = None,
     expertise: list[str] | None = None,
+    active: bool = True,
     actor: User | None = None,
 ) -> User:
     """Create an account; refuses bad fields (all of them at once) and duplicate emails."""
@@ -90,6 +91,7 @@ def create_user(
         password_hash=hash_password(password),
         provider_id=provider_id or None,
         expertise=list(expertise or []),
+        active=active,
     )
     user.roles = roles
     session.add(user)
@@ -100,7 +102,7 @@ def create_user(
         "user",
         str(user.id),
         actor=actor or user,
-        after={"email": email, "roles": sorted(roles), "provider": provider_id},
+        after={"email": email, "roles": sorted(roles), "provider": provider_id, "active": active},
     )
     return user
 
