@@ -123,6 +123,20 @@ def test_register_refuses_an_email_already_taken_in_any_case(
     assert whoami(client) is None
 
 
+def test_a_registration_that_loses_a_race_for_the_email_is_refused_not_a_crash(
+    client: FlaskClient, db_session: Session, factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two submissions at once both pass the lookup; the unique constraint decides."""
+    factory.user("learner", email="ada@example.org")
+    monkeypatch.setattr(services, "get_user_by_email", lambda session, email: None)
+
+    response = post_form(client, "/register", REGISTRATION)
+
+    assert response.status_code == 422
+    assert field_errors(response, "email") == ["An account with this email already exists."]
+    assert db_session.scalar(select(func.count()).where(User.email == "ada@example.org")) == 1
+
+
 def test_a_logged_in_user_is_sent_home_from_register_and_login(
     client: FlaskClient, auth, factory
 ) -> None:

@@ -8,6 +8,7 @@ import secrets
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -94,8 +95,13 @@ def create_user(
         active=active,
     )
     user.roles = roles
-    session.add(user)
-    session.flush()
+    try:
+        # The check above can race a concurrent request (a double-clicked form); the unique
+        # constraint decides, and the savepoint keeps the caller's session usable.
+        with session.begin_nested():
+            session.add(user)
+    except IntegrityError as exc:
+        raise Conflict(f"a user with email {email} already exists") from exc
     record_event(
         session,
         "user.create",
