@@ -6,8 +6,11 @@ It shares no code with ``registry.stacking``. A catalogue is a plain dict::
      "credit_units": {unit: ects}, "recognitions": [(a, b), ...]}
 
 with the field names of STACKING.md ("Words"), and a request has the shape of "Evaluation request
-and answer". Everything is exhaustive: satisfaction tries every way to give entries to leaves,
-plans try every subset of the catalogue. Numbers are exact fractions until the answer is built.
+and answer". Everything is exhaustive: satisfaction tries every way to give entries to leaves
+(skipping only ways that use more entries than a way already known to work for the same leaves;
+`satisfies_naively` is the unpruned literal reading, and a property test keeps the two equal),
+plans try every subset of the catalogue in cost order. Numbers are exact fractions until the
+answer is built.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ Tree = tuple  # ("leaf", Leaf) | ("all", [Tree]) | ("any", [Tree]) | ("at_least"
 
 # The result of a planned entry: "planned entries ... meet every result filter" (rule 6).
 PLANNED_RESULT = object()
-COSTS = ("credits", "count", "price")
 
 
 def add_years(day: date, years: int) -> date:
