@@ -27,6 +27,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     PAGE_SIZE = 25
+    # The largest request body accepted (uploaded badges and catalogue files included).
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     REQUIRE_SECRET_KEY = False
 
 

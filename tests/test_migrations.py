@@ -144,6 +144,23 @@ def test_the_database_refuses_to_change_or_delete_an_audit_event(
     assert tuple(row) == ("user.create", None)
 
 
+def test_postgresql_refuses_to_truncate_the_audit_record(
+    engine: Engine, cfg: AlembicConfig
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("TRUNCATE is PostgreSQL's; SQLite has no such statement")
+    command.upgrade(cfg, "head")
+    with engine.begin() as conn:
+        _insert_event(conn, "user.create")
+        before = conn.execute(text("SELECT count(*) FROM audit_events")).scalar()
+
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(text("TRUNCATE audit_events"))
+
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM audit_events")).scalar() == before > 0
+
+
 def test_audit_events_can_still_be_appended(engine: Engine, cfg: AlembicConfig) -> None:
     command.upgrade(cfg, "head")
     with engine.begin() as conn:

@@ -10,6 +10,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from registry.auth.models import ROLE_VALUES
@@ -57,6 +58,9 @@ class UserEditForm(FlaskForm):
         "Roles",
         choices=[SelectChoice(r, r.title()) for r in ROLE_VALUES],
         validators=[DataRequired()],
+        # Checkboxes rather than a Ctrl-click multi-select: easier by mouse, keyboard and touch.
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
     )
     provider = SelectField("Provider (for provider staff and affiliated reviewers)", choices=[])
     expertise = StringField(
