@@ -324,6 +324,10 @@ CASES: list[Case] = [
     Case("r6-cost-count", "every plan of one credential costs 1; ids break the tie",
          **simple({"any": [one("c"), one("b")]}, [], {"b": cred(1), "c": cred(0)}),
          request={"cost": "count"}, in_progress=[("q", 0.0, ["b"], 1.0)]),
+    Case("r6-cost-count-needs-the-credit-bearing-one", "e alone has no credit; f alone suffices",
+         credentials={"e": cred(0), "f": cred(1), "q": qual(
+             {"count": 1, "of_which": [{"credits": 1, "where": {"credentials": ["e", "f"]}}]})},
+         wallet=[], request={"cost": "count"}, in_progress=[("q", 0.0, ["f"], 1.0)]),
     Case("r6-cost-credits-free-credential", "c costs 0 credits; progress falls back to count",
          **simple({"any": [one("a"), one("c")]}, [], {"c": cred(0)}),
          in_progress=[("q", 0.0, ["c"], 0.0)]),
