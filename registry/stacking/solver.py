@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import heapq
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -503,7 +504,7 @@ class Solver:
                         pending.append(other)
 
         program = _Program()
-        ordered = sorted(candidates)
+        ordered = self._thin(sorted(candidates), tree, with_prerequisites, cost)
         plan_vars = {ident: program.var() for ident in ordered}
         planned = {ident: Item(-1, index.credentials[ident], self.as_of) for ident in ordered}
         main = _Scope(tree, None)
@@ -515,6 +516,7 @@ class Solver:
         # position per planned credential, later than any planned entry it relies on, says so.
         last = float(len(ordered))
         position = {ident: program.var(integral=False, upper=last) for ident in ordered}
+        scopes = [main]
         for ident in sorted(with_prerequisites):
             scope = _Scope(self.prerequisite_tree(ident), ident)
             others = [*self.wallet, *(item for i, item in planned.items() if i != ident)]
@@ -526,6 +528,8 @@ class Solver:
                         {position[ident]: 1.0, position[item.spec.id]: -1.0, var: -(last + 1)},
                         low=-last,
                     )
+            scopes.append(scope)
+        self._break_symmetry(program, scopes, ordered, plan_vars, cost)
 
         costs = {plan_vars[i]: index.plan_cost(index.credentials[i], cost) or 0.0 for i in ordered}
         first = program.solve(costs)
@@ -534,7 +538,11 @@ class Solver:
         best_cost = sum(costs[v] for v in costs if first[v] > 0.5)
         cost_row = (costs, -np.inf, best_cost + COST_SLACK * max(1.0, abs(best_cost)))
         count = dict.fromkeys(plan_vars.values(), 1.0)
-        second = program.solve(count, [cost_row])
+        # A nudge toward small ids, too light to trade one credential for any number of
+        # others, usually lands on the smallest list at once; the walk below makes sure.
+        nudge = 1.0 / (len(ordered) * (len(ordered) + 1) + 1)
+        by_rank = {plan_vars[i]: rank * nudge for rank, i in enumerate(ordered, start=1)}
+        second = program.solve({v: 1.0 + by_rank[v] for v in count}, [cost_row])
         if second is None:  # numerically impossible; keep the first answer
             second = first
         chosen = [i for i in ordered if second[plan_vars[i]] > 0.5]
@@ -544,13 +552,102 @@ class Solver:
         # Walk down to the smallest sorted list of ids among equally good plans.
         while True:
             better = self._lexicographically_smaller(
-                program, ordered, plan_vars, chosen, [cost_row, count_row]
+                program, ordered, plan_vars, chosen, [cost_row, count_row], by_rank
             )
             if better is None:
                 break
             chosen = [i for i in ordered if better[plan_vars[i]] > 0.5]
         total = sum(index.plan_cost(index.credentials[i], cost) or 0.0 for i in chosen)
         return Plan(tuple(self.learner_order(chosen)), total)
+
+    def _thin(
+        self, ordered: list[str], tree: Node, with_prerequisites: list[str], cost: str
+    ) -> list[str]:
+        """Drop interchangeable candidates beyond what any plan could use (see _break_symmetry).
+
+        Within a class the smallest ids are planned first, and no leaf can use more of a class
+        than its threshold and parts call for, so the larger ids past that count never appear
+        in the answer.
+        """
+        if len(ordered) <= 24:
+            return ordered
+        index = self.index
+        held = {item.spec.id for item in self.wallet}
+        leaves = [(0, leaf) for leaf in tree.leaves()]
+        for number, ident in enumerate(sorted(with_prerequisites), start=1):
+            leaves.extend((number, leaf) for leaf in self.prerequisite_tree(ident).leaves())
+        classes: dict[tuple, list[str]] = defaultdict(list)
+        room: dict[tuple, int] = {}
+        kept: list[str] = []
+        for ident in ordered:
+            spec = index.credentials[ident]
+            if spec.prerequisites is not None or ident in held:
+                kept.append(ident)
+                continue
+            item = Item(-1, spec, self.as_of)
+            roles = []
+            capacity = 0
+            for number, leaf in leaves:
+                if not eligible(index, leaf, item):
+                    continue
+                if leaf.kind in ("credits", "count"):
+                    value = leaf_value(index, leaf, item)
+                    flags = _part_roles(index, leaf, item)
+                    roles.append((number, id(leaf), value, flags))
+                    capacity += _leaf_capacity(leaf, value)
+                else:
+                    roles.append((number, id(leaf)))
+                    capacity += 1
+            key = (index.plan_cost(spec, cost), tuple(roles))
+            classes[key].append(ident)
+            room[key] = capacity
+        for key, members in classes.items():
+            kept.extend(members[: room[key]])
+        return sorted(kept)
+
+    def _break_symmetry(
+        self,
+        program: _Program,
+        scopes: list[_Scope],
+        ordered: list[str],
+        plan_vars: dict[str, int],
+        cost: str,
+    ) -> None:
+        """Among interchangeable candidates, plan the smaller ids first.
+
+        Two candidates are interchangeable when they cost the same and serve the same leaves
+        with the same credits and part matches, have no prerequisites and are not held. Any
+        plan can swap one for the other, and the smallest sorted list of ids always takes
+        the smaller id, so requiring it keeps the answer and spares the solver the symmetry.
+        """
+        index = self.index
+        held = {item.spec.id for item in self.wallet}
+        node_numbers: dict[int, int] = {}
+        roles: dict[str, list[tuple]] = defaultdict(list)
+        for number, scope in enumerate(scopes):
+            for node, item, _ in scope.pairs:
+                if not item.planned:
+                    continue
+                slot = node_numbers.setdefault(id(node), len(node_numbers))
+                if node.kind in ("credits", "count"):
+                    role = (
+                        number,
+                        slot,
+                        leaf_value(index, node, item),
+                        _part_roles(index, node, item),
+                    )
+                else:
+                    role = (number, slot)
+                roles[item.spec.id].append(role)
+        classes: dict[tuple, list[str]] = defaultdict(list)
+        for ident in ordered:
+            spec = index.credentials[ident]
+            if spec.prerequisites is not None or ident in held:
+                continue
+            classes[(index.plan_cost(spec, cost), tuple(sorted(roles[ident])))].append(ident)
+        for members in classes.values():
+            for smaller, larger in itertools.pairwise(members):
+                program.add({plan_vars[smaller]: 1.0, plan_vars[larger]: -1.0}, low=0.0)
 
     def _lexicographically_smaller(
         self,
@@ -559,6 +656,7 @@ class Solver:
         plan_vars: dict[str, int],
         chosen: list[str],
         rows: list[tuple[dict[int, float], float, float]],
+        by_rank: dict[int, float],
     ) -> np.ndarray | None:
         """A plan as good as `chosen` whose sorted ids come first, or None.
 
@@ -591,10 +689,35 @@ class Solver:
             else:
                 extra.append(({plan_vars[ident]: 1.0, after[ident]: 1.0}, -np.inf, 1.0))
         try:
-            return program.solve({}, extra)
+            return program.solve(by_rank, extra)
         finally:
             del program.upper[start:]
             del program.integral[start:]
+
+
+def _part_roles(index: CatalogueIndex, node: Node, item: Item) -> tuple[float, ...]:
+    """What one entry adds to each part of a leaf (0 when it misses the part's filter)."""
+    return tuple(
+        part_value(index, node, part, item) if item_matches(item, part.where) else -1.0
+        for part in node.parts
+    ) + tuple(part_value(index, node, part, item) for part in node.parts)
+
+
+def _leaf_capacity(leaf: Node, value: float) -> int:
+    """How many entries of one kind a plan could ever put into a credits / count leaf."""
+    extra = sum(math.ceil(part.amount) for part in leaf.parts if part.kind == "count")
+    if leaf.kind == "count":
+        base = math.ceil(leaf.amount) + extra
+    elif value > 0:
+        base = math.ceil(leaf.amount / value) + extra + 1
+    else:
+        base = extra + 1
+    shares = [part.amount for part in leaf.parts if part.kind == "share"]
+    if shares:
+        # Entries outside a share's filter must be outweighed by entries inside it.
+        worst = max(shares)
+        base = base * (math.ceil(1 / (1 - worst)) + 1) if worst < 1 else base * 2
+    return base
 
 
 def _explain(scope: _Scope, solution: np.ndarray) -> list[dict]:
