@@ -157,3 +157,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(evaluate_command)
+
+    from registry.interop import cli as interop_cli
+
+    interop_cli.init_app(app)
