@@ -115,15 +115,7 @@ def brute_plan(catalogue, qualification: str, wallet: list[Item], cost: str):
             planned = {i: Item(-1, catalogue.credentials[i], AS_OF) for i in chosen}
             if not brute_satisfied(catalogue, qualification, [*wallet, *planned.values()]):
                 continue
-            ok = all(
-                catalogue.credentials[i].prerequisites is None
-                or brute_rule(
-                    catalogue,
-                    catalogue.credentials[i].prerequisites,
-                    [*wallet, *(item for j, item in planned.items() if j != i)],
-                )
-                for i in chosen
-            )
+            ok = _followable(catalogue, chosen, wallet, planned)
             if not ok:
                 continue
             total = sum(index.plan_cost(catalogue.credentials[i], cost) for i in chosen)
@@ -131,6 +123,27 @@ def brute_plan(catalogue, qualification: str, wallet: list[Item], cost: str):
             if best is None or key < best:
                 best = key
     return best
+
+
+def _followable(catalogue, chosen, wallet, planned) -> bool:
+    """Some order takes each planned credential after what its prerequisites need."""
+    remaining, taken = set(chosen), []
+    while remaining:
+        ready = [
+            i
+            for i in sorted(remaining)
+            if catalogue.credentials[i].prerequisites is None
+            or brute_rule(
+                catalogue,
+                catalogue.credentials[i].prerequisites,
+                [*wallet, *(planned[j] for j in taken)],
+            )
+        ]
+        if not ready:
+            return False
+        taken.append(ready[0])
+        remaining.remove(ready[0])
+    return True
 
 
 # -- random catalogues ------------------------------------------------------------------
