@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 import registry.models  # noqa: F401 -- every table in the metadata, for the row counts
 from registry.audit.models import AuditEvent
+from registry.credentials.catalogue import current_revision
 from registry.credentials.fields import CTID_PATTERN, rule_edges
 from registry.credentials.models import (
     Credential,
@@ -138,6 +139,17 @@ def test_import_records_one_audit_event_with_the_counts(db_session: Session) -> 
             "recognitions": 1,
         }
     )
+
+
+def test_an_import_moves_the_catalogue_revision_and_a_refusal_does_not(
+    db_session: Session,
+) -> None:
+    start = current_revision(db_session)
+
+    import_catalogue(db_session, small(), actor=None)
+    assert current_revision(db_session) == start + 1
+    problems(db_session, small())
+    assert current_revision(db_session) == start + 1
 
 
 def test_defaults_are_filled_in_and_exported(db_session: Session) -> None:

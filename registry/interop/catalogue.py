@@ -15,6 +15,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from registry.audit.services import record_event
 from registry.auth.models import User
+from registry.credentials.catalogue import bump_revision
 from registry.credentials.fields import (
     VERSION_DEFAULTS,
     credential_document,
@@ -95,6 +96,8 @@ def import_catalogue(
     checked = _check_document(session, document, ticker)
     report = _store(session, checked, actor, ticker)
     ticker.flush()
+    # App servers reload the stacking catalogue when its revision moves.
+    bump_revision(session)
     record_event(
         session, "catalogue.import", "catalogue", "import", actor=actor, after=report.counts()
     )
