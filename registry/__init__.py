@@ -5,19 +5,26 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
-from config import DEV_SECRET_KEY, Config, default_config
-from registry.db import db
-from registry.extensions import csrf, login_manager
+    from config import Config
 
+# Nothing framework-related is imported here at module level: importing a pure core such as
+# registry.stacking must not load Flask or SQLAlchemy (STYLE.md habit 3).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     """Build the app from a config class, a mapping of overrides, or the environment."""
+    from flask import Flask
+
+    from config import DEV_SECRET_KEY, default_config
+    from registry.db import db
+    from registry.extensions import csrf, login_manager
+
     app = Flask(
         __name__,
         instance_relative_config=True,

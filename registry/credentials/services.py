@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from registry.audit.services import record_event
 from registry.auth.models import User
 from registry.auth.permissions import can_edit_credential, has_permission
+from registry.credentials.catalogue import bump_revision
 from registry.credentials.fields import (
     credential_document,
     credential_problems,
@@ -191,6 +192,8 @@ def create_credential(
     sync_rule_edges(version)
     session.add(credential)
     session.flush()
+    # A wallet may name any known credential, drafts included (they count, never planned).
+    bump_revision(session)
     record_event(
         session,
         "credential.create",
@@ -222,6 +225,7 @@ def update_credential(
         setattr(version, key, value)
     sync_rule_edges(version)
     session.flush()
+    bump_revision(session)
     record_event(
         session,
         "credential.update",

@@ -1,0 +1,1 @@
+"""Learners: wallets, imported badges, progress toward qualifications."""
