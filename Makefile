@@ -12,7 +12,7 @@ CHROMIUM := /usr/bin/chromium
 # Installing chromium needs root; use sudo when we are not root (CI and the dev machines are).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help demo test install chromium lint
+.PHONY: help demo test install chromium
 
 help:
 	@echo "make demo   install, migrate, load the demo data and serve http://127.0.0.1:5000"
@@ -36,10 +36,6 @@ chromium:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium </dev/null; \
 	fi
 
-lint: install
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-
 # Lint, format check and tests all run, so one run shows every problem; any failure fails.
 test: install chromium
 	@status=0; \
@@ -48,6 +44,7 @@ test: install chromium
 	$(VENV)/bin/pytest || status=1; \
 	exit $$status
 
+# seed-demo is idempotent and prints the demo logins.
 demo: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
