@@ -10,8 +10,8 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from registry.auth.models import ROLE_VALUES
 from registry.auth.services import MIN_PASSWORD_LENGTH

@@ -184,17 +184,18 @@ def credential_problems(
     c.pattern("id", ID_PATTERN, "a slug of letters, digits, '.', '_' or '-'", required=True)
     c.pattern("ctid", CTID_PATTERN, "'ce-' followed by a UUID")
     c.string("provider", required=True, max_len=100)
-    if known_providers is not None and isinstance(data.get("provider"), str):
-        if data["provider"] and data["provider"] not in known_providers:
-            c.add("provider", f"unknown provider {data['provider']!r}")
+    provider = data.get("provider")
+    known = known_providers
+    if known is not None and isinstance(provider, str) and provider and provider not in known:
+        c.add("provider", f"unknown provider {provider!r}")
     c.string("title", required=True)
     c.string("description", max_len=20_000)
     c.string_list("learning_outcomes")
     c.number("credits")
     c.string("credit_unit", max_len=40)
-    if known_units is not None and isinstance(data.get("credit_unit"), str):
-        if data["credit_unit"] not in known_units:
-            c.add("credit_unit", f"unknown credit unit {data['credit_unit']!r}")
+    unit = data.get("credit_unit")
+    if known_units is not None and isinstance(unit, str) and unit not in known_units:
+        c.add("credit_unit", f"unknown credit unit {unit!r}")
     c.integer("level", minimum=1, maximum=8)
     c.string_list("subjects")
     c.string_list("languages", lambda v: bool(LANGUAGE_PATTERN.match(v)), "a language code")
