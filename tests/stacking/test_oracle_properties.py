@@ -307,7 +307,7 @@ def compare(catalogue: dict, request: dict, got: dict, want: dict) -> None:
     assert got["unreachable"] == want["unreachable"]
 
 
-@examples(ci=800, dev=100)
+@examples(ci=1200, dev=100)
 @given(scenarios())
 def test_engine_answers_as_the_oracle(engine: EngineAdapter, scenario: tuple[dict, dict]) -> None:
     catalogue, request = scenario
@@ -316,7 +316,7 @@ def test_engine_answers_as_the_oracle(engine: EngineAdapter, scenario: tuple[dic
     )
 
 
-@examples(ci=400, dev=50)
+@examples(ci=600, dev=50)
 @given(scenarios(nesting=True))
 def test_engine_answers_as_the_oracle_through_nesting(
     engine: EngineAdapter, scenario: tuple[dict, dict]
@@ -326,7 +326,7 @@ def test_engine_answers_as_the_oracle_through_nesting(
     compare(catalogue, request, engine.evaluate(catalogue, request), want)
 
 
-@examples(ci=200, dev=30)
+@examples(ci=300, dev=30)
 @given(scenarios(max_plain=8, max_wallet=4))
 def test_engine_answers_as_the_oracle_on_wider_catalogues(
     engine: EngineAdapter, scenario: tuple[dict, dict]
@@ -349,7 +349,7 @@ def test_generated_catalogues_are_valid(engine: EngineAdapter, catalogue: dict) 
     assert engine.module.find_cycle(engine.catalogue(catalogue).credentials) is None
 
 
-@examples(ci=150, dev=40)
+@examples(ci=200, dev=40)
 @given(scenarios(max_plain=4, max_wallet=4), st.randoms(use_true_random=False))
 def test_wallet_order_does_not_change_the_answer(
     engine: EngineAdapter, scenario: tuple[dict, dict], random: Any
@@ -367,7 +367,7 @@ def test_wallet_order_does_not_change_the_answer(
     assert first["unreachable"] == second["unreachable"]
 
 
-@examples(ci=250, dev=50)
+@examples(ci=300, dev=50)
 @given(scenarios(max_plain=3, max_wallet=4))
 def test_oracle_search_matches_literal_enumeration(scenario: tuple[dict, dict]) -> None:
     """Self-check: the oracle's pruned search agrees with trying every entry-to-leaf map."""
@@ -403,7 +403,7 @@ def cloned_scenarios(draw: st.DrawFn) -> tuple[dict, dict, dict]:
     return small, {**small, "credentials": credentials}, request
 
 
-@examples(ci=100, dev=15)
+@examples(ci=150, dev=15)
 @given(cloned_scenarios())
 def test_engine_plans_on_wide_catalogues_are_valid_and_no_worse(
     engine: EngineAdapter, scenario: tuple[dict, dict, dict]
