@@ -283,7 +283,8 @@ def engine() -> EngineAdapter:
 
 
 def compare(catalogue: dict, request: dict, got: dict, want: dict) -> None:
-    """Equal answers, except that any valid assignment will do."""
+    """The engine's answer `got` equals the oracle's `want`, except that any valid assignment
+    will do (checked on its own by `assignment_problems`)."""
     assert got["as_of"] == want["as_of"]
     assert [c["qualification"] for c in got["completed"]] == [
         c["qualification"] for c in want["completed"]
@@ -296,14 +297,14 @@ def compare(catalogue: dict, request: dict, got: dict, want: dict) -> None:
     assert [p["qualification"] for p in got["in_progress"]] == [
         p["qualification"] for p in want["in_progress"]
     ], (got["in_progress"], want["in_progress"])
-    for mine, theirs in zip(got["in_progress"], want["in_progress"], strict=True):
-        qid = mine["qualification"]
-        assert mine["plan"] == theirs["plan"], (qid, mine, theirs)
-        assert mine["plan_cost"] == pytest.approx(theirs["plan_cost"], abs=1e-9), (qid, mine)
-        if theirs["progress"] is None:
-            assert mine["progress"] is None, (qid, mine, theirs)
+    for ours, oracles in zip(got["in_progress"], want["in_progress"], strict=True):
+        qid = ours["qualification"]
+        assert ours["plan"] == oracles["plan"], (qid, ours, oracles)
+        assert ours["plan_cost"] == pytest.approx(oracles["plan_cost"], abs=1e-9), (qid, ours)
+        if oracles["progress"] is None:
+            assert ours["progress"] is None, (qid, ours, oracles)
         else:
-            assert mine["progress"] == pytest.approx(theirs["progress"], abs=1e-9), (qid, mine)
+            assert ours["progress"] == pytest.approx(oracles["progress"], abs=1e-9), (qid, ours)
     assert got["unreachable"] == want["unreachable"]
 
 
