@@ -10,8 +10,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.auth.models import ApiToken, User
+from registry.auth.models import ApiToken
 from registry.auth.services import authenticate, get_user_by_email
+from registry.credentials.models import Credential
 from registry.demo.seed import DEMO_CATALOGUE, DEMO_PASSWORD, DEMO_PROVIDER, DEMO_USERS
 from registry.interop.cli import PROGRESS_BAR_FROM
 from tests.conftest import PASSWORD, bearer
@@ -67,7 +68,7 @@ def test_import_reads_stdin(runner, db_session: Session) -> None:
 
     assert result.exit_code == 0, result.output
     assert "4 credentials" in result.stdout
-    assert db_session.scalar(select(func.count()).select_from(User)) == 0
+    assert db_session.scalar(select(func.count()).select_from(Credential)) == 4
 
 
 def test_a_broken_file_prints_every_error_and_stores_nothing(
