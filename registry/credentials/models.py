@@ -72,7 +72,7 @@ class Credential(Base):
     provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"), index=True)
     # The newest version (what provider staff edit) and the one learners see, if any.
     current_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("credential_versions.id", use_alter=True, ondelete="SET NULL")
+        ForeignKey("credential_versions.id", use_alter=True, ondelete="SET NULL"), index=True
     )
     published_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("credential_versions.id", use_alter=True, ondelete="SET NULL"), index=True
