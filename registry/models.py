@@ -12,19 +12,37 @@ from registry.credentials.models import (
 )
 from registry.db import Base
 from registry.providers.models import Provider
+from registry.review.models import (
+    Assignment,
+    ConflictDeclaration,
+    Criterion,
+    OutboxMessage,
+    Review,
+    Rubric,
+    RubricVersion,
+    Submission,
+)
 
 metadata = Base.metadata
 
 __all__ = [
     "ApiToken",
+    "Assignment",
     "AuditEvent",
     "CatalogueState",
+    "ConflictDeclaration",
     "Credential",
     "CredentialEdge",
     "CredentialVersion",
     "CreditUnit",
+    "Criterion",
+    "OutboxMessage",
     "Provider",
     "Recognition",
+    "Review",
+    "Rubric",
+    "RubricVersion",
+    "Submission",
     "User",
     "UserRole",
     "metadata",

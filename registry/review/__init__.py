@@ -1,0 +1,1 @@
+"""Quality review: rubrics, submissions, assignments, scores and decisions."""
