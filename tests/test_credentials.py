@@ -7,25 +7,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from registry.audit.models import AuditEvent
-from registry.auth import services as auth_services
 from registry.credentials.models import Credential, CredentialEdge, CredentialVersion
 from registry.credentials.rules_text import rule_lines
 from registry.credentials.services import create_credential, update_credential
 from registry.errors import Conflict, ValidationError
 from tests.conftest import post_form
-
-
-@pytest.fixture(autouse=True)
-def _quick_password_hashes(monkeypatch):
-    """A scrypt hash costs a third of a second per user; these tests are not about hashing."""
-    monkeypatch.setattr(
-        auth_services,
-        "hash_password",
-        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"),
-    )
 
 
 @pytest.fixture()

@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from registry.audit.models import AuditEvent
-from registry.auth import services as auth_services
 from registry.auth.services import create_token
 from registry.errors import ValidationError
 from registry.providers.models import Provider
 from registry.providers.services import update_provider
 from tests.conftest import bearer, post_form
-
-
-@pytest.fixture(autouse=True)
-def _quick_password_hashes(monkeypatch):
-    """A scrypt hash costs a third of a second per user; these tests are not about hashing."""
-    monkeypatch.setattr(
-        auth_services,
-        "hash_password",
-        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"),
-    )
 
 
 @pytest.fixture()
