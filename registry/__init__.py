@@ -48,12 +48,13 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
 
-    from registry import api, auth, cli, credentials, providers, web
+    from registry import api, auth, cli, credentials, providers, review, web
 
     web.init_app(app)
     auth.init_app(app)
     providers.init_app(app)
     credentials.init_app(app)
+    review.init_app(app)
     api.init_app(app)
     cli.init_app(app)
     return app

@@ -1,1 +1,15 @@
 """Quality review: rubrics, submissions, assignments, scores and decisions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register every review blueprint (pages for rubrics, submissions, reviews, the dashboard)."""
+    from registry.review import rubric_views
+
+    app.register_blueprint(rubric_views.bp)
