@@ -19,9 +19,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "catalogue:import",
             "audit:view",
             "token:own",
+            "rubric:manage",
+            "review:dashboard",
         }
     ),
-    "coordinator": frozenset({"credential:view-unpublished", "audit:view", "token:own"}),
+    "coordinator": frozenset(
+        {"credential:view-unpublished", "audit:view", "token:own", "review:dashboard"}
+    ),
     "reviewer": frozenset({"token:own"}),
     "provider": frozenset({"credential:create", "credential:edit", "token:own"}),
     "learner": frozenset({"wallet:use", "token:own"}),
