@@ -24,9 +24,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     "coordinator": frozenset(
-        {"credential:view-unpublished", "audit:view", "token:own", "review:dashboard"}
+        {
+            "credential:view-unpublished",
+            "audit:view",
+            "token:own",
+            "review:dashboard",
+            "review:coordinate",
+        }
     ),
-    "reviewer": frozenset({"token:own"}),
+    "reviewer": frozenset({"review:review", "token:own"}),
     "provider": frozenset({"credential:create", "credential:edit", "token:own"}),
     "learner": frozenset({"wallet:use", "token:own"}),
 }
