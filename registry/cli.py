@@ -159,5 +159,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(evaluate_command)
 
     from registry.interop import cli as interop_cli
+    from registry.review import cli as review_cli
 
     interop_cli.init_app(app)
+    review_cli.init_app(app)
