@@ -291,14 +291,21 @@ def queue_reminders(session: Session, today: dt.date, *, base_url: str = "") -> 
             continue  # another run reminded it a moment ago
         subject, body = _reminder_text(assignment, today, base_url)
         queue_notice(session, "reminder", assignment.reviewer, subject, body)
+        # On the submission, like the assignment's other events, so coordinators see it in
+        # the timeline (providers' timelines leave out everything but workflow actions).
         record_event(
             session,
             "assignment.reminded",
-            "assignment",
-            str(assignment.id),
+            "submission",
+            str(assignment.submission_id),
             actor=None,
             actor_role="system",
-            after={"submission": assignment.submission_id, "due": _due(assignment).isoformat()},
+            after={
+                "assignment": assignment.id,
+                "reviewer": assignment.reviewer_id,
+                "missed": "response" if assignment.accepted_at is None else "review",
+                "due": _due(assignment).isoformat(),
+            },
         )
         queued += 1
     return queued
@@ -334,7 +341,7 @@ def _reminder_text(assignment: Assignment, today: dt.date, base_url: str) -> tup
         )
     body = (
         f"Dear {assignment.reviewer.name},\n\n{ask}\n\n"
-        f"Your review queue: {base_url.rstrip('/')}/reviews\n\n"
+        f"Your review queue: {base_url.rstrip('/')}/reviews/\n\n"
         "-- The credential registry QA office\n"
     )
     return subject, body

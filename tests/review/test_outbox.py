@@ -445,15 +445,23 @@ def test_an_unanswered_request_past_its_response_date_is_reminded_once_a_day(db_
     )
     assert "Dear Rita Reviewer" in reminder.body
     assert "was due on 08 March 2031 (2 days ago)" in reminder.body
-    assert "https://registry.example/reviews" in reminder.body
+    assert "https://registry.example/reviews/\n" in reminder.body
     db_session.expire_all()
     assert late.last_reminded_at.date() == TODAY
     event = db_session.scalar(
         select(AuditEvent).where(
-            AuditEvent.action == "assignment.reminded", AuditEvent.object_id == str(late.id)
+            AuditEvent.action == "assignment.reminded",
+            AuditEvent.object_type == "submission",
+            AuditEvent.object_id == str(late.submission_id),
         )
     )
     assert event is not None and event.actor_id is None and event.actor_role == "system"
+    assert event.after == {
+        "assignment": late.id,
+        "reviewer": late.reviewer_id,
+        "missed": "response",
+        "due": "2031-03-08",
+    }
 
     # The same day again: nobody is reminded twice.
     assert queue_reminders(db_session, TODAY) == 0
