@@ -14,6 +14,7 @@ from registry.auth.models import User
 from registry.auth.services import create_user, get_user_by_email
 from registry.interop.catalogue import ImportReport, import_catalogue
 from registry.providers.models import Provider
+from registry.review.rubrics import create_default_rubric
 
 DEMO_CATALOGUE = Path(__file__).resolve().parent / "catalogue.json"
 # One documented password for every demo account; the demo is for trying the registry out.
@@ -78,4 +79,6 @@ def seed_demo(session: Session, *, actor: User | None = None) -> SeedReport:
             actor=actor,
         )
         report.created.append(user)
+    # The rubric submissions are reviewed against (created once; kept if already there).
+    create_default_rubric(session, actor=actor)
     return report
