@@ -23,6 +23,7 @@ from flask.testing import FlaskClient
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from registry.auth.services import create_token
+from registry.review.rubrics import create_default_rubric
 from tests.conftest import Auth, bearer, csrf_token
 
 ROLES = ("anonymous", "learner", "staff_own", "staff_other", "reviewer", "coordinator", "admin")
@@ -130,6 +131,19 @@ TABLE = [
     row("GET",  "/api/v1/credentials/{draft}/pathway",        401,   403,    200,   403,   403,   200,   200,     pending=True),
     row("GET",  "/api/v1/credentials/{missing}/pathway",      404,                                                 pending=True),
     row("POST", "/api/v1/evaluate",                           422,                                                 pending=True),
+    # Rubrics: admins manage versions (a version is current already: making it so changes nothing).
+    row("GET",  "/review/rubrics/",                           LOGIN, 403,    403,   403,   403,   403,   200),
+    row("GET",  "/review/rubrics/versions/{rubric_version}",  LOGIN, 403,    403,   403,   403,   403,   200),
+    row("GET",  "/review/rubrics/versions/{missing_rubric_version}", LOGIN, 403, 403, 403, 403,   403,   404),
+    row("GET",  "/review/rubrics/versions/{rubric_version}/edit", LOGIN, 403, 403,  403,   403,   403,   200),
+    row("POST", "/review/rubrics/versions/{rubric_version}/edit", LOGIN, 403, 403,  403,   403,   403,   422),
+    row("GET",  "/review/rubrics/versions/{rubric_version}/new", LOGIN, 403, 403,   403,   403,   403,   200),
+    row("POST", "/review/rubrics/versions/{rubric_version}/new", LOGIN, 403, 403,   403,   403,   403,   422),
+    row("POST", "/review/rubrics/versions/{rubric_version}/make-current", LOGIN, 403, 403, 403, 403, 403, "302 /review/rubrics/"),
+    row("GET",  "/review/rubrics/versions/{rubric_version}/make-current", 405),
+    # The QA dashboard: coordinators and admins.
+    row("GET",  "/review/dashboard",                          LOGIN, 403,    403,   403,   403,   200,   200),
+    row("GET",  "/api/v1/rubrics/current",                    200),
     # Last: it ends the session the rows above used.
     row("POST", "/logout",                                    HOME),
 ]
@@ -144,6 +158,8 @@ ROUTING_SAMPLE = {
     "missing": MISSING,
     "draft": DRAFT,
     "published": PUBLISHED,
+    "rubric_version": 1,
+    "missing_rubric_version": MISSING_ID,
 }
 
 
@@ -196,6 +212,7 @@ def world(app: Flask, factory, db_session) -> dict[str, Any]:
     # As a finished review leaves it: the current version is the published one.
     published.current.status = "published"
     published.published = published.current
+    rubric_version = create_default_rubric(db_session)
     tokens = {role: create_token(db_session, user, "api")[1] for role, user in users.items()}
     revocable, _ = create_token(db_session, users["learner"], "to revoke")
     db_session.commit()
@@ -210,6 +227,8 @@ def world(app: Flask, factory, db_session) -> dict[str, Any]:
             "missing": MISSING,
             "draft": DRAFT,
             "published": PUBLISHED,
+            "rubric_version": rubric_version.id,
+            "missing_rubric_version": MISSING_ID,
         },
     }
 
