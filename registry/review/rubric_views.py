@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from registry.auth.decorators import permission_required
+from registry.auth.forms import EmptyForm
 from registry.auth.permissions import has_permission
 from registry.db import db
 from registry.errors import Conflict, ValidationError
 from registry.review import rubrics
 from registry.review.aggregate import MIN_PAIRABLE_UNITS
+from registry.review.models import RubricVersion
 from registry.review.rubric_forms import RubricVersionForm
 
 bp = Blueprint("rubrics", __name__, url_prefix="/review")
@@ -22,14 +23,11 @@ bp = Blueprint("rubrics", __name__, url_prefix="/review")
 @permission_required("rubric:manage")
 def index() -> str:
     """List every rubric and its versions, marking the current and the frozen ones."""
-    all_rubrics = rubrics.list_rubrics(db.session)
-    usage = {
-        version.id: rubrics.used_by(db.session, version)
-        for rubric in all_rubrics
-        for version in rubric.versions
-    }
     return render_template(
-        "review/rubrics/index.html", rubrics=all_rubrics, usage=usage, form=FlaskForm()
+        "review/rubrics/index.html",
+        rubrics=rubrics.list_rubrics(db.session),
+        usage=rubrics.usage_by_version(db.session),
+        form=EmptyForm(),
     )
 
 
@@ -43,7 +41,7 @@ def show(version_id: int) -> str:
         version=version,
         used_by=rubrics.used_by(db.session, version),
         principles=rubrics.PRINCIPLES,
-        form=FlaskForm(),
+        form=EmptyForm(),
     )
 
 
@@ -107,8 +105,7 @@ def new_version(version_id: int) -> tuple[str, int] | Response:
 def make_current(version_id: int) -> Response:
     """Make this version the one new submissions are reviewed against."""
     version = rubrics.get_rubric_version(db.session, version_id)
-    form = FlaskForm()
-    if not form.validate_on_submit():
+    if not EmptyForm().validate_on_submit():
         flash("The form expired; please try again.", "error")
         return redirect(url_for("rubrics.index"))
     rubrics.make_current(db.session, version, actor=current_user)
@@ -140,7 +137,7 @@ def dashboard() -> str:
     )
 
 
-def _editor(form: RubricVersionForm, version, *, mode: str) -> tuple[str, int]:
+def _editor(form: RubricVersionForm, version: RubricVersion, *, mode: str) -> tuple[str, int]:
     status = 422 if form.is_submitted() else 200
     return (
         render_template(
@@ -154,5 +151,5 @@ def _editor(form: RubricVersionForm, version, *, mode: str) -> tuple[str, int]:
     )
 
 
-def _frozen(version) -> tuple[str, int]:
+def _frozen(version: RubricVersion) -> tuple[str, int]:
     return render_template("review/rubrics/frozen.html", version=version), 409

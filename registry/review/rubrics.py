@@ -250,6 +250,16 @@ def used_by(session: Session, version: RubricVersion) -> int:
     return count or 0
 
 
+def usage_by_version(session: Session) -> dict[int, int]:
+    """How many submissions pin each version (versions no submission uses are left out)."""
+    rows = session.execute(
+        select(Submission.rubric_version_id, func.count())
+        .where(Submission.rubric_version_id.is_not(None))
+        .group_by(Submission.rubric_version_id)
+    )
+    return {version_id: count for version_id, count in rows}
+
+
 def version_document(version: RubricVersion) -> dict[str, Any]:
     """A version in the JSON shape the API answers and the editor starts from."""
     return {
@@ -708,11 +718,8 @@ def criterion_reliability(session: Session) -> list[CriterionReliability]:
 
 def submission_counts(session: Session) -> list[tuple[str, int]]:
     """How many submissions are in each workflow state, every state listed in table order."""
-    counts: Counter[str] = Counter(
-        dict(
-            session.execute(select(Submission.state, func.count()).group_by(Submission.state)).all()
-        )
-    )
+    rows = session.execute(select(Submission.state, func.count()).group_by(Submission.state))
+    counts: Counter[str] = Counter({state: count for state, count in rows})
     known = [(state, counts.get(state, 0)) for state in STATES]
     return known + sorted((s, n) for s, n in counts.items() if s not in STATES)
 
