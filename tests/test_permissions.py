@@ -144,6 +144,37 @@ TABLE = [
     # The QA dashboard: coordinators and admins.
     row("GET",  "/review/dashboard",                          LOGIN, 403,    403,   403,   403,   200,   200),
     row("GET",  "/api/v1/rubrics/current",                    200),
+    # Reviewers: their queue, answering and scoring their own assignment (it awaits an answer).
+    row("GET",  "/reviews/",                                  LOGIN, 403,    403,   403,   200,   403,   403),
+    row("GET",  "/reviews/{assignment}",                      LOGIN, 403,    403,   403,   200,   403,   403),
+    row("POST", "/reviews/{assignment}",                      LOGIN, 403,    403,   403,   409,   403,   403),
+    row("GET",  "/reviews/{missing_id}",                      LOGIN, 403,    403,   403,   404,   403,   403),
+    row("GET",  "/reviews/{assignment}/accept",               LOGIN, 403,    403,   403,   200,   403,   403),
+    row("POST", "/reviews/{assignment}/accept",               LOGIN, 403,    403,   403,   422,   403,   403),
+    row("GET",  "/reviews/{assignment}/decline",              LOGIN, 403,    403,   403,   200,   403,   403),
+    row("POST", "/reviews/{assignment}/decline",              LOGIN, 403,    403,   403,   422,   403,   403,
+        body={"reason": "x" * 4001}),
+    row("GET",  "/reviews/conflicts",                         LOGIN, 403,    403,   403,   200,   403,   403),
+    row("POST", "/reviews/conflicts",                         LOGIN, 403,    403,   403,   422,   403,   403),
+    row("POST", "/reviews/conflicts/{missing_id}/withdraw",   LOGIN, 403,    403,   403,   404,   403,   403),
+    row("GET",  "/reviews/conflicts/{missing_id}/withdraw",   405),
+    # Coordinators assign (the automatic run finds nobody left to ask, so it changes nothing).
+    row("GET",  "/reviews/assign",                            LOGIN, 403,    403,   403,   403,   200,   403),
+    row("POST", "/reviews/assign/auto",                       LOGIN, 403,    403,   403,   403,   "302 /reviews/assign", 403),
+    row("GET",  "/reviews/assign/auto",                       405),
+    row("GET",  "/reviews/assign/{in_review}",                LOGIN, 403,    403,   403,   403,   200,   403),
+    row("POST", "/reviews/assign/{in_review}",                LOGIN, 403,    403,   403,   403,   422,   403),
+    row("GET",  "/reviews/assign/{missing_id}",               LOGIN, 403,    403,   403,   403,   404,   403),
+    row("POST", "/reviews/assignments/{assignment}/cancel",   LOGIN, 403,    403,   403,   403,   422,   403),
+    row("GET",  "/reviews/assignments/{assignment}/cancel",   405),
+    row("POST", "/api/v1/submissions/{in_review}/assign",     401,   403,    403,   403,   403,   422,   403),
+    row("POST", "/api/v1/submissions/{missing_id}/assign",    401,   403,    403,   403,   403,   404,   403),
+    row("GET",  "/api/v1/reviews",                            401,   403,    403,   403,   200,   403,   403),
+    row("GET",  "/api/v1/reviews/{assignment}",               401,   403,    403,   403,   200,   403,   403),
+    row("GET",  "/api/v1/reviews/{missing_id}",               401,   403,    403,   403,   404,   403,   403),
+    row("POST", "/api/v1/reviews/{assignment}/accept",        401,   403,    403,   403,   422,   403,   403),
+    row("POST", "/api/v1/reviews/{assignment}/decline",       401,   403,    403,   403,   422,   403,   403),
+    row("POST", "/api/v1/reviews/{assignment}/submit",        401,   403,    403,   403,   422,   403,   403),
     # Last: it ends the session the rows above used.
     row("POST", "/logout",                                    HOME),
 ]
@@ -160,6 +191,9 @@ ROUTING_SAMPLE = {
     "published": PUBLISHED,
     "rubric_version": 1,
     "missing_rubric_version": MISSING_ID,
+    "assignment": 1,
+    "in_review": 1,
+    "missing_id": MISSING_ID,
 }
 
 
@@ -213,6 +247,7 @@ def world(app: Flask, factory, db_session) -> dict[str, Any]:
     published.current.status = "published"
     published.published = published.current
     rubric_version = create_default_rubric(db_session)
+    assignment = _assignment_in_review(db_session, factory, own, users)
     tokens = {role: create_token(db_session, user, "api")[1] for role, user in users.items()}
     revocable, _ = create_token(db_session, users["learner"], "to revoke")
     db_session.commit()
@@ -229,8 +264,43 @@ def world(app: Flask, factory, db_session) -> dict[str, Any]:
             "published": PUBLISHED,
             "rubric_version": rubric_version.id,
             "missing_rubric_version": MISSING_ID,
+            "assignment": assignment.id,
+            "in_review": assignment.submission_id,
+            "missing_id": MISSING_ID,
         },
     }
+
+
+def _assignment_in_review(db_session, factory, own, users) -> Any:
+    """A credential of `own` in review (on a rubric of its own, so the default one stays
+    unfrozen), with the reviewer asked and not yet answering."""
+    import datetime as dt
+
+    from registry.review.models import Assignment, Criterion, Rubric, RubricVersion, Submission
+
+    credential = factory.credential(own, "own-in-review", title="A credential in review")
+    credential.current.status = "in_review"
+    pinned = RubricVersion(
+        number=1,
+        levels=[{"value": 0, "label": "No"}, {"value": 1, "label": "Yes"}],
+        met_level=1,
+        criteria=[Criterion(position=0, code="Q", title="Quality", principle="quality")],
+    )
+    db_session.add(Rubric(name="Pinned for the permission table", versions=[pinned]))
+    submission = Submission(
+        credential=credential, version=credential.current, state="in_review", rubric_version=pinned
+    )
+    today = dt.date.today()
+    assignment = Assignment(
+        submission=submission,
+        round=1,
+        reviewer=users["reviewer"],
+        response_due=today + dt.timedelta(days=7),
+        review_due=today + dt.timedelta(days=21),
+    )
+    db_session.add(assignment)
+    db_session.flush()
+    return assignment
 
 
 def _has_route(app: Flask, entry: Row) -> bool:

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask) -> None:
     """Register every review blueprint (pages for rubrics, submissions, reviews, the dashboard)."""
-    from registry.review import rubric_views
+    from registry.review import review_views, rubric_views
 
     app.register_blueprint(rubric_views.bp)
+    app.register_blueprint(review_views.bp)
