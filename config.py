@@ -27,6 +27,9 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     PAGE_SIZE = 25
+    # Review assignments: days to accept or decline, and days to submit the review.
+    REVIEW_RESPONSE_DAYS = int(os.environ.get("REVIEW_RESPONSE_DAYS", "7"))
+    REVIEW_DUE_DAYS = int(os.environ.get("REVIEW_DUE_DAYS", "21"))
     # The largest request body accepted (uploaded badges and catalogue files included).
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     REQUIRE_SECRET_KEY = False

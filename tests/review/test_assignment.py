@@ -597,3 +597,75 @@ def test_random_submission_order_gives_the_same_database_plan(db_session, factor
     second = auto_assign(db_session, actor=coordinator, submissions=shuffled, today=TODAY)
 
     assert sorted((a.submission_id, a.reviewer_id) for a in second) == pairs
+
+
+def test_pages_use_the_configured_due_days(app, client, auth, db_session, factory, qa):
+    submission = in_review(db_session, factory, qa["college"], qa["coordinator"])
+    db_session.commit()
+    auth.login(qa["coordinator"])
+    saved = app.config["REVIEW_RESPONSE_DAYS"], app.config["REVIEW_DUE_DAYS"]
+    app.config.update(REVIEW_RESPONSE_DAYS=3, REVIEW_DUE_DAYS=10)
+    try:
+        response = post_form(
+            client, f"/reviews/assign/{submission.id}", {"reviewers": [qa["reviewers"]["ext1"].id]}
+        )
+    finally:
+        app.config["REVIEW_RESPONSE_DAYS"], app.config["REVIEW_DUE_DAYS"] = saved
+    assert response.status_code == 302
+    db_session.expire_all()
+    [made] = submission.assignments
+    assert made.review_due - made.response_due == dt.timedelta(days=7)
+    assert made.response_due - made.assigned_at.date() == dt.timedelta(days=3)
+
+
+def test_coordinators_cancel_on_the_page(client, auth, db_session, factory, qa):
+    submission = in_review(db_session, factory, qa["college"], qa["coordinator"])
+    [made] = assign_reviewers(
+        db_session, submission, [qa["reviewers"]["ext1"]], actor=qa["coordinator"]
+    )
+    db_session.commit()
+    auth.login(qa["coordinator"])
+    page = f"/reviews/assign/{submission.id}"
+    url = f"/reviews/assignments/{made.id}/cancel"
+
+    assert post_form(client, url, {"reason": ""}, form_url=page).status_code == 422
+    response = post_form(client, url, {"reason": "No answer"}, form_url=page)
+
+    assert response.status_code == 302
+    db_session.expire_all()
+    assert made.cancelled_at is not None and places_open(submission) == 3
+    assert "cancelled" in client.get(page).get_data(as_text=True)
+
+
+def test_reviewers_withdraw_their_own_declarations_only(client, auth, db_session, factory, qa):
+    reviewer, other = qa["reviewers"]["ext1"], qa["reviewers"]["ext2"]
+    mine = declare_conflict(db_session, reviewer, "college", "Adviser", actor=reviewer)
+    theirs = declare_conflict(db_session, other, "college", "Alumna", actor=other)
+    db_session.commit()
+    auth.login(reviewer)
+
+    refused = post_form(
+        client, f"/reviews/conflicts/{theirs.id}/withdraw", {}, form_url="/reviews/conflicts"
+    )
+    withdrawn = post_form(
+        client, f"/reviews/conflicts/{mine.id}/withdraw", {}, form_url="/reviews/conflicts"
+    )
+
+    assert refused.status_code == 404 and withdrawn.status_code == 302
+    db_session.expire_all()
+    remaining = set(db_session.scalars(select(ConflictDeclaration.reviewer_id)))
+    assert other.id in remaining and reviewer.id not in remaining
+    assert "You have declared no competing interests" in client.get("/reviews/conflicts").get_data(
+        as_text=True
+    )
+
+
+def test_the_menu_leads_reviewers_and_coordinators_to_their_pages(client, auth, db_session, qa):
+    db_session.commit()
+    auth.login(qa["reviewers"]["ext1"])
+    menu = client.get("/").get_data(as_text=True)
+    assert 'href="/reviews/"' in menu and 'href="/reviews/assign"' not in menu
+    auth.logout()
+    auth.login(qa["coordinator"])
+    menu = client.get("/").get_data(as_text=True)
+    assert 'href="/reviews/assign"' in menu and 'href="/reviews/"' not in menu
