@@ -240,7 +240,13 @@ def _email(message: OutboxMessage, config: Mapping[str, Any]) -> EmailMessage:
     # Stable per row, so a message sent again after a crash is recognisably the same one.
     email["Message-ID"] = f"<outbox-{message.id}-{_stamp(message.created_at)}@{domain}>"
     email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to the registry
-    email.set_content(message.body)
+    body = message.body
+    # Plain 7-bit text when it can be (readable as it travels); quoted-printable otherwise.
+    plain = body.isascii() and all(len(line) <= 998 for line in body.splitlines())
+    if plain:
+        email.set_content(body, cte="7bit")
+    else:
+        email.set_content(body)
     return email
 
 

@@ -197,6 +197,20 @@ def test_send_outbox_delivers_each_message_once_with_its_headers_and_body(db_ses
     assert len(smtp.mailbox.arrived) == 3
 
 
+def test_long_lines_and_non_ascii_text_arrive_intact(db_session, smtp):
+    long_line = "Learning outcomes: " + "write and defend an analysis; " * 12 + "done.\n"
+    ascii_message = queue_notice(db_session, "notice", "a@example.org", "Plain", long_line)
+    accented = "Décision : approuvé — Zoë a dit « café » ✓\n"
+    utf8_message = queue_notice(db_session, "notice", "b@example.org", "Accents ✓", accented)
+
+    assert send_outbox(db_session, smtp.config).sent == [ascii_message.id, utf8_message.id]
+
+    arrived = smtp.mailbox.by_subject()
+    assert arrived["Plain"]["Content-Transfer-Encoding"] == "7bit"
+    assert arrived["Plain"].get_content() == long_line
+    assert arrived["Accents ✓"].get_content() == accented
+
+
 def test_a_server_that_is_down_keeps_every_message_then_the_next_run_sends_each_once(
     db_session, smtp_down
 ):
