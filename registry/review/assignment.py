@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -268,14 +269,14 @@ def plan_assignments(
 ) -> list[tuple[int, int]]:
     """Who reviews what, as sorted (submission id, reviewer id) pairs: a minimum-cost flow.
 
-    source -> submission (capacity: its open places) -> pair (capacity 1: a reviewer once per
-    submission; cost: expertise) -> reviewer -> k-th extra load slot (capacity 1, cost rising with
-    the reviewer's open load plus k, so loads even out) -> sink. A submission that still lacks an
+    source -> submission (capacity: its open places) -> reviewer (capacity 1: once per
+    submission; cost: expertise) -> sink over parallel unit edges, the k-th costing more with the
+    reviewer's open load plus k (convex, so loads even out). A submission that still lacks an
     external reviewer also has a one-unit side door reaching only external reviewers, with a
     reward that outweighs every other cost, so one place goes to an external reviewer whenever
-    one is eligible. The flow is maximal first (every place that can be filled is), cheapest
-    second, and the lower reviewer id wins an exact tie. Nodes and edges go in sorted by id, so
-    the same pool gives the same plan whatever order it came in.
+    one is eligible. Every place that can be filled is; among such plans the cheapest wins, and
+    the lower reviewer id wins an exact tie. Nodes and edges go in sorted by id, so the same pool
+    gives the same plan whatever order it came in.
     """
     openings = sorted((o for o in openings if o.places > 0), key=lambda o: o.submission_id)
     pool = {c.reviewer_id: c for c in candidates}
@@ -287,7 +288,7 @@ def plan_assignments(
     flow_bound = sum(min(o.places, len(eligible[o.submission_id])) for o in openings)
     if flow_bound == 0:
         return []
-    slots = {rid: sum(rid in set(eligible[o.submission_id]) for o in openings) for rid in pool}
+    slots = Counter(rid for o in openings for rid in eligible[o.submission_id])
 
     # Lexicographic costs in one integer: externals first, then load and expertise, then ids.
     most_load = max((pool[rid].open_load + slots[rid] for rid in pool), default=0)
@@ -295,35 +296,47 @@ def plan_assignments(
     tie_scale = flow_bound * max(len(reviewer_ids), 1) + 1
     external_reward = main_bound * tie_scale
 
-    graph = nx.DiGraph()
-    graph.add_node("source")
+    # Every place that can be filled is (a reviewer takes at most one place per submission
+    # and has a load slot for each submission they may review), so the flow's size is known
+    # and the cheapest flow of that size is the plan.
+    graph = nx.MultiDiGraph()
+    graph.add_node("source", demand=-flow_bound)
+    door: dict[int, bool] = {}
     for opening in openings:
         sid = opening.submission_id
-        graph.add_edge("source", ("submission", sid), capacity=opening.places, weight=0)
-        external_door = opening.needs_external and any(pool[rid].external for rid in eligible[sid])
-        if external_door:
-            graph.add_edge(("submission", sid), ("external", sid), capacity=1, weight=0)
+        submission = ("submission", sid)
+        graph.add_edge("source", submission, capacity=opening.places, weight=0)
+        door[sid] = opening.needs_external and any(pool[rid].external for rid in eligible[sid])
+        if door[sid]:
+            graph.add_edge(submission, ("external", sid), capacity=1, weight=0)
         for rid in eligible[sid]:
-            pair = ("pair", sid, rid)
-            graph.add_edge(("submission", sid), pair, capacity=1, weight=0)
-            if external_door and pool[rid].external:
-                graph.add_edge(("external", sid), pair, capacity=1, weight=-external_reward)
             cost = pair_cost(opening, pool[rid]) * tie_scale + rank[rid]
-            graph.add_edge(pair, ("reviewer", rid), capacity=1, weight=cost)
+            if door[sid] and pool[rid].external:
+                # A pair node, so the reviewer is reached by either door but counted once.
+                pair = ("pair", sid, rid)
+                graph.add_edge(submission, pair, capacity=1, weight=0)
+                graph.add_edge(("external", sid), pair, capacity=1, weight=-external_reward)
+                graph.add_edge(pair, ("reviewer", rid), capacity=1, weight=cost)
+            else:
+                graph.add_edge(submission, ("reviewer", rid), capacity=1, weight=cost)
     for rid in reviewer_ids:
         for k in range(slots[rid]):
-            slot = ("slot", rid, k)
             cost = LOAD_UNIT * (pool[rid].open_load + k) * tie_scale
-            graph.add_edge(("reviewer", rid), slot, capacity=1, weight=cost)
-            graph.add_edge(slot, "sink", capacity=1, weight=0)
-    graph.add_node("sink")
+            graph.add_edge(("reviewer", rid), "sink", capacity=1, weight=cost)
+    graph.add_node("sink", demand=flow_bound)
 
-    flow = nx.max_flow_min_cost(graph, "source", "sink")
+    _, flow = nx.network_simplex(graph)
+
+    def used(sid: int, rid: int) -> bool:
+        if door[sid] and pool[rid].external:
+            return flow[("pair", sid, rid)][("reviewer", rid)][0] == 1
+        return flow[("submission", sid)][("reviewer", rid)][0] == 1
+
     return [
         (opening.submission_id, rid)
         for opening in openings
         for rid in eligible[opening.submission_id]
-        if flow[("pair", opening.submission_id, rid)][("reviewer", rid)] == 1
+        if used(opening.submission_id, rid)
     ]
 
 
