@@ -137,14 +137,59 @@ def test_update_replaces_the_draft_in_place_and_moves_edges(world, db_session, f
     ]
 
 
-@pytest.mark.parametrize("status", ["published", "submitted", "in_review", "retired"])
-def test_update_of_anything_but_a_draft_is_a_conflict(world, db_session, status):
+@pytest.mark.parametrize("status", ["submitted", "in_review", "decision_pending"])
+def test_update_of_a_version_in_review_is_a_conflict(world, db_session, status):
     draft = world["draft"]
     draft.current.status = status
     before = counts(db_session)
-    with pytest.raises(Conflict, match="changes through review"):
+    with pytest.raises(Conflict, match=r"in review\. Withdraw the submission"):
         update_credential(db_session, draft, {"title": "Changed"}, actor=None)
     assert draft.current.title == "Draft of A" and counts(db_session) == before
+
+
+@pytest.mark.parametrize("status", ["published", "suspended", "rejected", "withdrawn", "retired"])
+def test_update_of_a_decided_version_makes_a_new_draft_version(world, db_session, status):
+    credential = world["published"]
+    credential.current.status = status
+    if status != "published":
+        credential.published = None
+    db_session.flush()
+    update_credential(
+        db_session, credential, {"title": "Published A, revised", "credits": 6}, actor=None
+    )
+    assert [(v.number, v.status, v.title) for v in credential.versions] == [
+        (1, status, "Published A"),
+        (2, "draft", "Published A, revised"),
+    ]
+    assert credential.current.number == 2 and credential.current.credits == 6
+    expected_published = 1 if status == "published" else None
+    assert (credential.published.number if credential.published else None) == expected_published
+    event = db_session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert (event.action, event.from_state, event.to_state) == (
+        "credential.new_version",
+        status,
+        "draft",
+    )
+    assert event.before["title"] == "Published A" and event.after["version"] == 2
+
+
+def test_the_new_draft_changes_in_place_afterwards(world, db_session):
+    credential = world["published"]
+    update_credential(db_session, credential, {"title": "v2"}, actor=None)
+    update_credential(db_session, credential, {"title": "v2, again"}, actor=None)
+    assert [(v.number, v.title) for v in credential.versions] == [
+        (1, "Published A"),
+        (2, "v2, again"),
+    ]
+
+
+def test_revisions_requested_change_the_submitted_version_in_place(world, db_session):
+    draft = world["draft"]
+    draft.current.status = "revisions_requested"
+    update_credential(db_session, draft, {"title": "Revised"}, actor=None)
+    assert [(v.number, v.status, v.title) for v in draft.versions] == [
+        (1, "revisions_requested", "Revised")
+    ]
 
 
 def test_cycles_are_found_through_stored_edges_and_named(world, db_session, factory):
@@ -553,16 +598,41 @@ def test_who_may_edit(client, auth, world, db_session, who, status):
     assert db_session.get(Credential, "a-draft").current.title == expected
 
 
-def test_editing_a_published_credential_is_409(client, auth, world, db_session):
+def test_editing_a_published_credential_makes_version_two(client, auth, world, db_session):
     auth.login(world["users"]["staff_a"])
     response = client.get("/credentials/a-pub/edit")
-    assert response.status_code == 409
-    assert "changes through review" in response.get_data(as_text=True)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Saving makes version 2, a draft that goes through review" in page
+    assert "learners keep seeing version 1" in page
     response = post_form(
-        client, "/credentials/a-pub/edit", {"title": "Sneaky"}, form_url="/account/tokens"
+        client, "/credentials/a-pub/edit", {"title": "Published A, 2nd"}, form_url="/account/tokens"
+    )
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Saved version 2 of Published A, 2nd as a draft. Version 1 stays published" in page
+    db_session.expire_all()
+    credential = db_session.get(Credential, "a-pub")
+    assert [(v.number, v.status) for v in credential.versions] == [(1, "published"), (2, "draft")]
+    assert credential.published.title == "Published A"
+    # The public still sees version 1.
+    auth.logout()
+    assert "Published A, 2nd" not in client.get("/credentials/a-pub").get_data(as_text=True)
+
+
+def test_a_credential_in_review_is_not_edited(client, auth, world, db_session):
+    world["draft"].current.status = "in_review"
+    db_session.commit()
+    auth.login(world["users"]["staff_a"])
+    response = client.get("/credentials/a-draft/edit")
+    assert response.status_code == 409
+    assert "Withdraw the submission" in response.get_data(as_text=True)
+    response = post_form(
+        client, "/credentials/a-draft/edit", {"title": "Sneaky"}, form_url="/account/tokens"
     )
     assert response.status_code == 409
-    assert world["published"].current.title == "Published A"
+    db_session.expire_all()
+    assert db_session.get(Credential, "a-draft").current.title == "Draft of A"
 
 
 # --- pages: the list ------------------------------------------------------------------------

@@ -314,14 +314,30 @@ def test_patch_accepts_read_only_keys_sent_back_unchanged(client, world):
     assert {e["field"] for e in response.get_json()["error"]["errors"]} == {"country", "version"}
 
 
-def test_patch_of_a_published_credential_is_409(client, world, db_session):
+def test_patch_of_a_published_credential_makes_a_new_draft_version(client, world, db_session):
+    headers = world["tokens"]["staff_a"]
+    doc = client.get("/api/v1/credentials/a-pub", headers=headers).get_json()
+    doc["title"] = "Published A, revised"  # the read-only keys of version 1 come back unchanged
+    response = client.patch("/api/v1/credentials/a-pub", json=doc, headers=headers)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["version"], body["status"], body["title"]) == (2, "draft", "Published A, revised")
+    public = client.get("/api/v1/credentials/a-pub").get_json()
+    assert (public["version"], public["title"]) == (1, "Published A")
+    latest = client.get("/api/v1/credentials/a-pub?version=current", headers=headers).get_json()
+    assert latest["version"] == 2
+
+
+def test_patch_of_a_credential_in_review_is_409(client, world, db_session):
+    world["published"].current.status = "in_review"
+    world["published"].published = None
+    db_session.commit()
     before = counts(db_session)
     response = client.patch(
         "/api/v1/credentials/a-pub", json={"title": "Sneaky"}, headers=world["tokens"]["staff_a"]
     )
     assert response.status_code == 409
-    assert "published" in response.get_json()["error"]["message"]
-    assert "review" in response.get_json()["error"]["message"]
+    assert "in review" in response.get_json()["error"]["message"]
     assert world["published"].current.title == "Published A"
     assert counts(db_session) == before
 

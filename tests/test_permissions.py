@@ -105,8 +105,8 @@ TABLE = [
     row("GET",  "/credentials/{draft}/edit",                  LOGIN, 403,    200,   403,   403,   403,   200),
     row("POST", "/credentials/{draft}/edit",                  LOGIN, 403,    422,   403,   403,   403,   422,
         body={"title": ""}),
-    # A published credential changes through review, never through the draft form.
-    row("GET",  "/credentials/{published}/edit",              LOGIN, 403,    409,   403,   403,   403,   409),
+    # Editing a published credential makes a new draft version (the published one stays).
+    row("GET",  "/credentials/{published}/edit",              LOGIN, 403,    200,   403,   403,   403,   200),
     row("GET",  "/credentials/{missing}/edit",                404),
     # The JSON API: 401 without a token, never a redirect.
     row("GET",  "/api/v1/me",                                 401,   200,    200,   200,   200,   200,   200),
@@ -124,7 +124,7 @@ TABLE = [
     row("GET",  "/api/v1/credentials/{draft}",                401,   403,    200,   403,   403,   200,   200),
     row("GET",  "/api/v1/credentials/{missing}",              404),
     row("PATCH", "/api/v1/credentials/{draft}",               401,   403,    422,   403,   403,   403,   422),
-    row("PATCH", "/api/v1/credentials/{published}",           401,   403,    409,   403,   403,   403,   409),
+    row("PATCH", "/api/v1/credentials/{published}",           401,   403,    422,   403,   403,   403,   422),
     row("PATCH", "/api/v1/credentials/{missing}",             401,   404,    404,   404,   404,   404,   404),
     # Stacking (being added): anyone evaluates a wallet; a pathway is seen by who sees the credential.
     row("GET",  "/api/v1/credentials/{published}/pathway",    200,                                                 pending=True),
@@ -175,6 +175,26 @@ TABLE = [
     row("POST", "/api/v1/reviews/{assignment}/accept",        401,   403,    403,   403,   422,   403,   403),
     row("POST", "/api/v1/reviews/{assignment}/decline",       401,   403,    403,   403,   422,   403,   403),
     row("POST", "/api/v1/reviews/{assignment}/submit",        401,   403,    403,   403,   422,   403,   403),
+    # Submissions: the provider's staff submit; QA and the provider follow; coordinators decide.
+    # The draft lacks mandatory elements (422); the submission in review is refused what its
+    # state does not allow, so nothing changes between rows.
+    row("POST", "/credentials/{draft}/submit",                LOGIN, 403,    422,   403,   403,   403,   403),
+    row("GET",  "/credentials/{draft}/submit",                405),
+    row("GET",  "/review/submissions/",                       LOGIN, 403,    200,   200,   403,   200,   200),
+    row("GET",  "/review/submissions/{in_review}",            LOGIN, 403,    200,   403,   200,   200,   200),
+    row("GET",  "/review/submissions/{missing_id}",           LOGIN, 404,    404,   404,   404,   404,   404),
+    row("POST", "/review/submissions/{in_review}/actions/approve", LOGIN, 403, 403, 403,  403,   409,   403),
+    row("POST", "/review/submissions/{in_review}/actions/retire",  LOGIN, 403, 409, 403,  403,   409,   403),
+    row("POST", "/review/submissions/{in_review}/actions/nonsense", LOGIN, 404, 404, 404, 404,   404,   404),
+    row("GET",  "/review/submissions/{in_review}/actions/approve", 405),
+    row("POST", "/api/v1/credentials/{draft}/submit",         401,   403,    422,   403,   403,   403,   403),
+    row("POST", "/api/v1/credentials/{missing}/submit",       401,   404,    404,   404,   404,   404,   404),
+    row("GET",  "/api/v1/submissions/{in_review}",            401,   403,    200,   403,   200,   200,   200),
+    row("GET",  "/api/v1/submissions/{missing_id}",           401,   404,    404,   404,   404,   404,   404),
+    row("POST", "/api/v1/submissions/{in_review}/actions/approve", 401, 403, 403,  403,   403,   409,   403),
+    # Withdraw is the provider's from this state: its body (not an object) is refused, 422.
+    row("POST", "/api/v1/submissions/{in_review}/actions/withdraw", 401, 403, 422, 403,   403,   403,   403),
+    row("POST", "/api/v1/submissions/{missing_id}/actions/approve", 401, 404, 404, 404,   404,   404,   404),
     # Last: it ends the session the rows above used.
     row("POST", "/logout",                                    HOME),
 ]

@@ -9,7 +9,15 @@ from registry.extensions import csrf
 
 def init_app(app: Flask) -> None:
     # Importing the endpoint modules registers their endpoints on the blueprint.
-    from registry.api import credentials, providers, reviews, rubrics, stacking, views  # noqa: F401
+    from registry.api import (  # noqa: F401
+        credentials,
+        providers,
+        reviews,
+        rubrics,
+        stacking,
+        submissions,
+        views,
+    )
     from registry.api.blueprint import bp
 
     # Bearer-token requests need no CSRF token; cookie requests are checked in the blueprint.

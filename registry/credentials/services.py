@@ -35,6 +35,18 @@ from registry.stacking.rules import iter_nodes, key_path, rule_kind
 RULE_FIELDS = {"prerequisites": "prerequisite", "requirements": "requirement"}
 # Versions that passed review once: anyone may read them in a credential's history.
 PUBLIC_STATUSES = frozenset({"published", "superseded", "suspended", "retired"})
+# An edit changes these versions in place: nobody has decided on them yet.
+EDIT_IN_PLACE = frozenset({Status.DRAFT.value, Status.REVISIONS_REQUESTED.value})
+# An edit of these makes a new draft version; the decided one is kept as it was.
+EDIT_AS_NEW_VERSION = frozenset(
+    {
+        Status.PUBLISHED.value,
+        Status.SUSPENDED.value,
+        Status.REJECTED.value,
+        Status.WITHDRAWN.value,
+        Status.RETIRED.value,
+    }
+)
 # Keeps IN (...) lists well below every database's limit on bound parameters.
 _CHUNK = 500
 
@@ -209,47 +221,68 @@ def create_credential(
 def update_credential(
     session: Session, credential: Credential, data: Mapping[str, Any], *, actor: User | None
 ) -> Credential:
-    """Replace the fields of a credential's draft version with a catalogue-shape document.
+    """Change a credential's content with a catalogue-shape document.
 
-    A draft has not been used by any review yet, so it changes in place and keeps its number.
-    A credential whose current version is not a draft is a Conflict: published credentials
-    change through review. Its id, provider and ctid stay.
+    A draft (or a version whose revisions were requested) has no decision on it yet, so it
+    changes in place and keeps its number. A version that was decided on (published,
+    suspended, rejected, withdrawn, retired) is kept as it is: the change becomes a new draft
+    version, number + 1, and a published version stays what learners see until the new one
+    is approved. A version in review is a Conflict. Its id, provider and ctid stay.
     """
-    version = editable_version(credential)
+    base = editable_version(credential)
     data = {"id": credential.id, "provider": credential.provider_id, **data}
     problems = credential_problems_in_db(session, data, credential)
     if problems:
         raise ValidationError(problems)
-    before = credential_document(credential, version)
-    for key, value in _version_columns(data).items():
-        setattr(version, key, value)
+    before = credential_document(credential, base)
+    if base.status in EDIT_IN_PLACE:
+        version = base
+        for key, value in _version_columns(data).items():
+            setattr(version, key, value)
+    else:
+        version = CredentialVersion(
+            number=max(v.number for v in credential.versions) + 1,
+            status=Status.DRAFT.value,
+            created_by_id=actor.id if actor is not None else None,
+            **_version_columns(data),
+        )
+        credential.versions.append(version)
+        credential.current = version
     sync_rule_edges(version)
     session.flush()
     bump_revision(session)
+    after = credential_document(credential, version)
+    if version is not base:
+        after["version"] = version.number
     record_event(
         session,
-        "credential.update",
+        "credential.update" if version is base else "credential.new_version",
         "credential",
         credential.id,
         actor=actor,
-        from_state=version.status,
+        from_state=base.status,
         to_state=version.status,
         before=before,
-        after=credential_document(credential, version),
+        after=after,
     )
     return credential
 
 
 def editable_version(credential: Credential) -> CredentialVersion:
-    """The current version if it is a draft; otherwise a Conflict that says why not."""
+    """The version an edit starts from (the current one), or a Conflict while it is in review."""
     version = credential.current
-    if version is None or version.status != Status.DRAFT.value:
-        state = version.status.replace("_", " ") if version is not None else "missing"
-        raise Conflict(
-            f"{credential.id!r} cannot be edited here: its current version is {state}, not a "
-            "draft. A published credential changes through review."
-        )
-    return version
+    if version is not None and version.status in EDIT_IN_PLACE | EDIT_AS_NEW_VERSION:
+        return version
+    state = version.status.replace("_", " ") if version is not None else "missing"
+    raise Conflict(
+        f"{credential.id!r} cannot be edited now: its current version is {state}, in review. "
+        "Withdraw the submission to change it, or wait for the decision."
+    )
+
+
+def edits_in_place(version: CredentialVersion) -> bool:
+    """Whether saving an edit changes this version itself rather than making a new one."""
+    return version.status in EDIT_IN_PLACE
 
 
 def sync_rule_edges(version: CredentialVersion) -> None:

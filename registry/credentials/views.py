@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
@@ -17,12 +18,13 @@ from registry.auth.permissions import (
 from registry.credentials import services
 from registry.credentials.fields import credential_document
 from registry.credentials.forms import COMMON_TYPES, CredentialForm, form_values
-from registry.credentials.models import Credential, CreditUnit
+from registry.credentials.models import Credential, CredentialVersion, CreditUnit
 from registry.credentials.rules_text import rule_ids, rule_lines
 from registry.db import db
 from registry.errors import Conflict, PermissionDenied, ValidationError
 from registry.extensions import login_manager
 from registry.providers.models import Provider
+from registry.review import services as review_services
 from registry.web.forms import apply_errors
 
 bp = Blueprint("credentials", __name__, url_prefix="/credentials")
@@ -79,6 +81,8 @@ def show(credential_id: str) -> str | Response:
         if getattr(version, name) is not None
     }
     linked = set().union(*(rule_ids(line) for line in rules.values()))
+    current = credential.current
+    staff = review_services.is_provider_staff(current_user, credential)
     return render_template(
         "credentials/show.html",
         credential=credential,
@@ -88,8 +92,17 @@ def show(credential_id: str) -> str | Response:
         titles=services.published_titles(db.session, linked),
         history=services.version_history(credential, drafts_visible=drafts_visible),
         may_edit=can_edit_credential(current_user, credential)
-        and credential.current is not None
-        and credential.current.status == "draft",
+        and current is not None
+        and current.status in services.EDIT_IN_PLACE | services.EDIT_AS_NEW_VERSION,
+        edits_in_place=current is not None and services.edits_in_place(current),
+        # Review: the submit button for the provider's staff, and where each version stands.
+        may_submit=staff and current is not None and current.status == "draft",
+        missing=[
+            review_services.ELEMENT_LABELS[name]
+            for name in (review_services.missing_elements(current) if staff and current else [])
+        ],
+        submission=review_services.submission_for(db.session, current) if drafts_visible else None,
+        submit_form=FlaskForm(),
     )
 
 
@@ -132,6 +145,7 @@ def edit(credential_id: str) -> str | Response:
     if not can_edit_credential(current_user, credential):
         return _refuse("Only the provider's staff and admins edit this credential.")
     version = services.editable_version(credential)
+    in_place = services.edits_in_place(version)
     form = CredentialForm(data=form_values(credential_document(credential, version)))
     del form.id
     del form.provider
@@ -144,11 +158,24 @@ def edit(credential_id: str) -> str | Response:
             db.session.rollback()
             apply_errors(form, exc)
         else:
-            flash(f"Saved the draft of {version.title}.", "success")
+            draft = credential.current
+            if in_place:
+                flash(f"Saved the draft of {draft.title}.", "success")
+            else:
+                flash(
+                    f"Saved version {draft.number} of {draft.title} as a draft. "
+                    + (
+                        f"Version {credential.published.number} stays published until the new "
+                        "one is approved."
+                        if credential.published is not None
+                        else "Submit it for review when it is ready."
+                    ),
+                    "success",
+                )
             return redirect(url_for("credentials.show", credential_id=credential.id))
     elif form.is_submitted():
         _show_other_problems(form, credential)
-    return _render_form(form, credential)
+    return _render_form(form, credential, base=version)
 
 
 def _refuse(message: str) -> Response:
@@ -171,9 +198,17 @@ def _show_other_problems(form: CredentialForm, credential: Credential | None) ->
         apply_errors(form, ValidationError(fresh))
 
 
-def _render_form(form: CredentialForm, credential: Credential | None) -> tuple[str, int]:
+def _render_form(
+    form: CredentialForm, credential: Credential | None, base: CredentialVersion | None = None
+) -> tuple[str, int]:
     page = render_template(
-        "credentials/form.html", form=form, credential=credential, common_types=COMMON_TYPES
+        "credentials/form.html",
+        form=form,
+        credential=credential,
+        common_types=COMMON_TYPES,
+        # Editing a decided-on version makes a new draft: the page says so.
+        new_version=base is not None and not services.edits_in_place(base),
+        base=base,
     )
     return page, 422 if form.errors else 200
 
