@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -523,3 +524,21 @@ def test_the_reviews_api(app, db_session, world) -> None:
     assert api.get("/api/v1/reviews", headers=headers).get_json()["items"][0]["status"] == (
         "declined"
     )
+
+
+def test_openapi_describes_the_review_endpoints(app, client) -> None:
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    mine = [
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.")
+        and ("/reviews" in rule.rule or rule.rule.endswith("/assign"))
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    ]
+    assert len(mine) == 6
+    for rule, method in mine:
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.removeprefix("/api/v1"))
+        assert method.lower() in paths[path], f"{method} {path} is not documented"
+    submit = paths["/reviews/{assignment_id}/submit"]["post"]
+    body = submit["requestBody"]["content"]["application/json"]["schema"]
+    assert body["properties"]["recommendation"]["enum"] == ["approve", "revise", "reject"]
