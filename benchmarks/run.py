@@ -495,9 +495,10 @@ def stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
-def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
+def run_size(n: int, args: argparse.Namespace, result: dict[str, Any], save: Callable) -> None:
+    """Measure one size into `result`, calling `save` after each part so a crash loses little."""
     # Other processes on the machine skew every figure; the load averages say how much.
-    result: dict[str, Any] = {"credentials": n, "load_average_before": os.getloadavg()}
+    result.update({"credentials": n, "load_average_before": os.getloadavg()})
     path, generated = catalogue_file(n, args.seed)
     if generated is not None:
         result["generate_s"] = round(generated, 3)
@@ -519,6 +520,7 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     result["import"] = measure_import(document, imported)
     del document
     gc.collect()
+    save()
     say(f"{n}: import took {result['import']['seconds']} s")
     if "import" in args.parts:
         say(f"{n}: measuring the executemany floor")
@@ -529,16 +531,21 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
         result["import_ratio"] = round(result["import"]["seconds"] / result["floor"]["seconds"], 2)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{floor}{suffix}").unlink(missing_ok=True)
+        save()
         say(f"{n}: floor took {result['floor']['seconds']} s, ratio {result['import_ratio']}")
     if "evaluate" in args.parts:
         say(f"{n}: evaluating in process")
-        result["in_process"] = measure_in_process(imported, warmup, requests, args.budget)
+        result["in_process"] = guarded(measure_in_process, imported, warmup, requests, args.budget)
+        save()
         p95 = _get(result, "in_process", "latency", "p95_ms")
         say(f"{n}: in process p95 {p95} ms" if p95 is not None else f"{n}: in process skipped")
     if "http" in args.parts:
         say(f"{n}: evaluating over HTTP through gunicorn")
         log = DATA / f"gunicorn-{n}.log"
-        result["http"] = measure_http(imported, warmup, requests, log, args.budget, published)
+        result["http"] = guarded(
+            measure_http, imported, warmup, requests, log, args.budget, published
+        )
+        save()
         if "skipped" in result["http"]:
             say(f"{n}: HTTP skipped: {result['http']['skipped']}")
         else:
@@ -547,7 +554,15 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     if not args.keep:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{imported}{suffix}").unlink(missing_ok=True)
-    return result
+
+
+def guarded(measure: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """The measurement's figures, or what went wrong, so the other parts still run."""
+    try:
+        return measure(*args)
+    except Exception as exc:  # any failure is reported, not fatal to the run
+        say(f"{measure.__name__} failed: {exc!r}")
+        return {"skipped": f"failed: {exc!r}"}
 
 
 # --- Report ----------------------------------------------------------------------------------
@@ -698,9 +713,15 @@ def main(argv: list[str] | None = None) -> int:
         "results": [],
     }
     out = RESULTS / f"run-{started:%Y%m%d-%H%M%S}.json"
+
+    def save() -> None:  # partial results survive a crash or an interrupted run
+        out.write_text(json.dumps(record, indent=2) + "\n")
+
     for n in args.sizes:
-        record["results"].append(run_size(n, args))
-        out.write_text(json.dumps(record, indent=2) + "\n")  # partial results survive a crash
+        result: dict[str, Any] = {}
+        record["results"].append(result)
+        run_size(n, args, result, save)
+        save()
         gc.collect()
     record["verdicts"] = verdicts(record["results"])
     out.write_text(json.dumps(record, indent=2) + "\n")
