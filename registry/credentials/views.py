@@ -102,6 +102,11 @@ def show(credential_id: str) -> str | Response:
             for name in (review_services.missing_elements(current) if staff and current else [])
         ],
         submission=review_services.submission_for(db.session, current) if drafts_visible else None,
+        published_submission=(
+            review_services.submission_for(db.session, credential.published)
+            if drafts_visible and credential.published_version_id != credential.current_version_id
+            else None
+        ),
         submit_form=FlaskForm(),
     )
 

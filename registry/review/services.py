@@ -551,6 +551,9 @@ def _guarded_update(
         raise Conflict(_RACE) from exc
     if result.rowcount != 1:
         raise Conflict(_RACE)
+    # Read the row back as written: relationships loaded before (the pinned rubric version)
+    # follow their new foreign keys.
+    session.expire(submission)
 
 
 _RACE = (

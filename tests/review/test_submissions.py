@@ -831,3 +831,45 @@ def test_page_actions_refuse_by_role_and_state(client, auth, world, db_session):
     db_session.expire_all()
     assert db_session.get(Submission, submission.id).state == "published"
     assert db_session.get(CredentialVersion, submission.version_id).status == "published"
+
+
+def test_the_whole_way_in_one_session_follows_each_change(world, db_session):
+    """No commit between the steps: each step reads what the one before wrote."""
+    users = world["users"]
+    submission = submit_credential(db_session, world["micro"], actor=users["staff_own"])
+    take_action(db_session, submission, "send_to_review", actor=users["coordinator"])
+    assert submission.rubric_version is world["rubric"]
+    add_review(db_session, submission, users["reviewer_1"], NONE_MET)
+    add_review(db_session, submission, users["reviewer_2"], NONE_MET)
+    take_action(
+        db_session, submission, "complete_reviews", actor=None, system=True, facts={"quorum": True}
+    )
+    take_action(
+        db_session,
+        submission,
+        "request_revisions",
+        actor=users["coordinator"],
+        facts={"deadline": TODAY + dt.timedelta(days=5), "unmet_criteria": ["Q1", "T1"]},
+    )
+    take_action(db_session, submission, "resubmit", actor=users["staff_own"])
+    assert (submission.state, submission.round, submission.lock_version) == ("in_review", 2, 5)
+    assert world["micro"].current.status == "in_review"
+
+
+def test_the_credential_page_links_both_reviews_while_a_new_version_is_drafted(
+    client, auth, world, db_session
+):
+    users = world["users"]
+    first = decision_pending(db_session, world)
+    take_action(db_session, first, "approve", actor=users["coordinator"])
+    update_credential(db_session, world["micro"], {"title": "v2", **COMPLETE}, actor=None)
+    second = submit_credential(db_session, world["micro"], actor=users["staff_own"])
+    db_session.commit()
+    auth.login(users["coordinator"])
+    page = client.get("/credentials/micro?version=current").get_data(as_text=True)
+    assert f'href="/review/submissions/{second.id}"' in page
+    assert f'href="/review/submissions/{first.id}">its review record</a>' in page
+    auth.logout()
+    # The public sees neither.
+    page = client.get("/credentials/micro").get_data(as_text=True)
+    assert "/review/submissions/" not in page
