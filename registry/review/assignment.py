@@ -733,7 +733,8 @@ def add_extra_reviewer(
 def cancel_assignment(
     session: Session, assignment: Assignment, reason: str, *, actor: User
 ) -> Assignment:
-    """Withdraw a request from a reviewer who has not submitted (their place opens again)."""
+    """Withdraw a request from a reviewer who has not submitted; their place opens again
+    (the place of a cancelled extra reviewer closes, which may complete the round)."""
     if not coordinates(actor, assignment.submission.credential):
         raise PermissionDenied(
             "Coordinators cancel assignments, and never for a provider they belong to."
@@ -756,6 +757,10 @@ def cancel_assignment(
         after={"assignment": assignment.id, "reviewer": assignment.reviewer_id},
         reason=reason.strip(),
     )
+    # Cancelling the extra reviewer of a disagreement may leave the round complete.
+    from registry.review.reviews import settle_round
+
+    settle_round(session, assignment.submission)
     return assignment
 
 

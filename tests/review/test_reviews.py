@@ -11,7 +11,12 @@ from sqlalchemy import func, select
 
 from registry.audit.models import AuditEvent
 from registry.errors import Conflict, NotFound, ValidationError
-from registry.review.assignment import assign_reviewers, assignment_status, auto_assign
+from registry.review.assignment import (
+    assign_reviewers,
+    assignment_status,
+    auto_assign,
+    cancel_assignment,
+)
 from registry.review.models import Review
 from registry.review.reviews import (
     accept_assignment,
@@ -270,6 +275,18 @@ def test_an_extra_reviewer_who_declines_leaves_the_round_complete(db_session, wo
     assert world.submission.state == "in_review"
 
     decline_assignment(db_session, extra, "Not my field", actor=extra.reviewer)
+
+    assert world.submission.state == "decision_pending"
+
+
+def test_cancelling_the_extra_reviewer_completes_the_round(db_session, world) -> None:
+    a, b, c = world.assignments
+    score(db_session, a, MET)
+    score(db_session, b, SPLIT)
+    score(db_session, c, MET)
+    [extra] = [x for x in world.submission.assignments if x.extra]
+
+    cancel_assignment(db_session, extra, "No answer", actor=world.coordinator)
 
     assert world.submission.state == "decision_pending"
 
