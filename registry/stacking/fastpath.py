@@ -14,6 +14,8 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from registry.stacking import exact
+from registry.stacking.exact import exact_assignment, exact_plan
 from registry.stacking.solver import (
     CHILD_KINDS,
     Item,
@@ -233,7 +235,10 @@ def _prerequisites_met(
 
 
 def complete(solver: Solver, qualification: str) -> list[dict] | None:
-    """The assignment completing the qualification, or None: fast path, then the program."""
+    """The assignment completing the qualification, or None: fast paths, then the program."""
+    found = exact_assignment(solver, qualification)
+    if found is not exact.UNKNOWN:
+        return found  # type: ignore[no-any-return]
     found = fast_assignment(solver, qualification)
     if found is UNKNOWN:
         return solver.assignment(qualification)
@@ -241,7 +246,10 @@ def complete(solver: Solver, qualification: str) -> list[dict] | None:
 
 
 def best_plan(solver: Solver, qualification: str, cost: str) -> Plan | None:
-    """The least-cost plan (rule 6), or None when unreachable: fast path, then the program."""
+    """The least-cost plan (rule 6), or None when unreachable: fast paths, then the program."""
+    found = exact_plan(solver, qualification, cost)
+    if found is not exact.UNKNOWN:
+        return found  # type: ignore[no-any-return]
     found = fast_plan(solver, qualification, cost)
     if found is UNKNOWN:
         return solver.plan(qualification, cost)
