@@ -188,6 +188,10 @@ TABLE = [
     row("POST", "/review/submissions/{in_review}/actions/nonsense", LOGIN, 404, 404, 404, 404,   404,   404),
     row("GET",  "/review/submissions/{in_review}/actions/approve", 405),
     row("POST", "/api/v1/credentials/{draft}/submit",         401,   403,    422,   403,   403,   403,   403),
+    # A review record is opened for a published version only (the draft has none: 409).
+    row("POST", "/credentials/{draft}/review-record",         LOGIN, 403,    409,   403,   403,   409,   403),
+    row("GET",  "/credentials/{draft}/review-record",         405),
+    row("POST", "/api/v1/credentials/{draft}/review-record",  401,   403,    409,   403,   403,   409,   403),
     row("POST", "/api/v1/credentials/{missing}/submit",       401,   404,    404,   404,   404,   404,   404),
     row("GET",  "/api/v1/submissions/{in_review}",            401,   403,    200,   403,   200,   200,   200),
     row("GET",  "/api/v1/submissions/{missing_id}",           401,   404,    404,   404,   404,   404,   404),

@@ -54,6 +54,24 @@ def submit_credential(credential_id: str):
     return response
 
 
+@bp.post("/credentials/<credential_id>/review-record")
+@login_required_api
+def open_review_record(credential_id: str):
+    """The submission of the published version, opened for one published before review."""
+    credential = get_credential(db.session, credential_id)
+    existed = services.submission_for(db.session, credential.published) is not None
+    try:
+        submission = services.open_review_record(db.session, credential, actor=current_user)
+        db.session.commit()
+    except RegistryError:
+        db.session.rollback()
+        raise
+    response = jsonify(_document(submission))
+    response.headers["Location"] = url_for("api.get_submission", submission_id=submission.id)
+    response.status_code = 200 if existed else 201
+    return response
+
+
 @bp.get("/submissions/<int:submission_id>")
 @login_required_api
 def get_submission(submission_id: int):
@@ -168,6 +186,22 @@ PATHS["/credentials/{credential_id}/submit"] = {
                 "description": "Mandatory elements are missing: one error per element",
                 "$ref": "#/components/responses/Error",
             },
+            **dict.fromkeys(("401", "403", "404", "409"), _ERROR),
+        },
+    }
+}
+PATHS["/credentials/{credential_id}/review-record"] = {
+    "post": {
+        "summary": "The submission of the published version; one is opened (state published) "
+        "for a version published before review, e.g. by a catalogue import, so that it can be "
+        "suspended or retired",
+        "security": [{"bearer": []}],
+        "parameters": [
+            {"name": "credential_id", "in": "path", "required": True, "schema": {"type": "string"}}
+        ],
+        "responses": {
+            "201": {"description": "Opened", "content": _JSON_SUBMISSION},
+            "200": {"description": "It had one already", "content": _JSON_SUBMISSION},
             **dict.fromkeys(("401", "403", "404", "409"), _ERROR),
         },
     }

@@ -83,6 +83,9 @@ def show(credential_id: str) -> str | Response:
     linked = set().union(*(rule_ids(line) for line in rules.values()))
     current = credential.current
     staff = review_services.is_provider_staff(current_user, credential)
+    published_record = (
+        review_services.submission_for(db.session, credential.published) if drafts_visible else None
+    )
     return render_template(
         "credentials/show.html",
         credential=credential,
@@ -103,10 +106,14 @@ def show(credential_id: str) -> str | Response:
         ],
         submission=review_services.submission_for(db.session, current) if drafts_visible else None,
         published_submission=(
-            review_services.submission_for(db.session, credential.published)
-            if drafts_visible and credential.published_version_id != credential.current_version_id
+            published_record
+            if credential.published_version_id != credential.current_version_id
             else None
         ),
+        # A version published before review (an import) gets its record on request.
+        may_open_record=credential.published is not None
+        and published_record is None
+        and bool(review_services.workflow_roles(current_user, credential)),
         submit_form=FlaskForm(),
     )
 

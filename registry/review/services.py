@@ -12,13 +12,17 @@ from sqlalchemy.orm import Session
 
 from registry.audit.models import AuditEvent
 from registry.audit.services import record_event
-from registry.auth.models import User
+from registry.auth.models import User, UserRole
 from registry.credentials.catalogue import bump_revision
 from registry.credentials.models import Credential, CredentialVersion, Status
 from registry.db import utcnow
 from registry.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationError
 from registry.review import workflow
+from registry.review.assignment import assignment_status
 from registry.review.models import Assignment, Review, Submission
+from registry.review.outbox import queue_notice
+from registry.review.rubrics import current_rubric_version, freeze, submission_aggregate
+from registry.review.visibility import visible_reviews
 
 # REVIEW.md "Mandatory elements": (field, how a person names it), in the order of the page.
 MANDATORY_ELEMENTS = (
@@ -75,6 +79,8 @@ ACTION_WORDS = {
     "reinstate": "was reinstated",
     "retire": "was retired",
 }
+# The event that opens the review record of a version published before review existed.
+RECORD_EVENT = "submission.record"
 ROLE_LABELS = {
     workflow.PROVIDER: "Provider",
     workflow.COORDINATOR: "QA coordinator",
@@ -160,10 +166,7 @@ def _assigned(session: Session, submission: Submission, user: Any) -> bool:
 
 def allowed_actions(submission: Submission, user: Any) -> list[str]:
     """The actions `user` could take on the submission now (requirements aside)."""
-    roles = workflow_roles(user, submission.credential)
-    if submission.state == SUPERSEDED:
-        return []
-    return workflow.allowed_actions(submission.state, roles)
+    return workflow.allowed_actions(submission.state, workflow_roles(user, submission.credential))
 
 
 # --- mandatory elements and submit --------------------------------------------------------
@@ -201,6 +204,53 @@ def submission_for(session: Session, version: CredentialVersion | None) -> Submi
     if version is None or version.id is None:
         return None
     return session.scalar(select(Submission).where(Submission.version_id == version.id))
+
+
+def open_review_record(
+    session: Session, credential: Credential, *, actor: User | None
+) -> Submission:
+    """The submission of the credential's published version, opened if it has none.
+
+    A version published without review (a catalogue import) has no submission; this records
+    one, in state published, so that it can be suspended or retired like any other. Only
+    those who may act on a published credential open it: its provider's staff and the
+    coordinators who may decide on it.
+    """
+    roles = workflow_roles(actor, credential)
+    if not roles:
+        raise PermissionDenied(
+            "only the provider's staff and the coordinators who may decide on it open the "
+            "review record of a published credential"
+        )
+    version = credential.published
+    if version is None:
+        raise Conflict(f"{credential.id!r} has no published version to suspend or retire")
+    existing = submission_for(session, version)
+    if existing is not None:
+        return existing
+    submission = Submission(
+        credential=credential,
+        version=version,
+        state=workflow.PUBLISHED,
+        round=1,
+        lock_version=0,
+        unmet_criteria=[],
+    )
+    session.add(submission)
+    session.flush()
+    record_event(
+        session,
+        RECORD_EVENT,
+        "submission",
+        str(submission.id),
+        actor=actor,
+        actor_role=sorted(roles)[0],
+        to_state=workflow.PUBLISHED,
+        after=submission_snapshot(submission),
+        reason="published before review (a catalogue import): recorded so that it can be "
+        "suspended or retired",
+    )
+    return submission
 
 
 def submit_credential(
@@ -495,8 +545,6 @@ def _check_criteria(submission: Submission, value: Any) -> tuple[list[str], str 
 
 
 def _current_rubric(session: Session) -> Any:
-    from registry.review.rubrics import current_rubric_version
-
     try:
         return current_rubric_version(session)
     except NotFound:
@@ -507,8 +555,6 @@ def _current_aggregate(session: Session, submission: Submission) -> Any:
     """The aggregate of the current round's reviews, or None while there is none to compute."""
     if submission.rubric_version_id is None or not current_round_reviews(session, submission):
         return None
-    from registry.review.rubrics import submission_aggregate
-
     return submission_aggregate(session, submission)
 
 
@@ -576,8 +622,6 @@ def _side_effects(
     credential = submission.credential
     version.status = submission.state
     if action == "send_to_review":
-        from registry.review.rubrics import freeze
-
         freeze(extra["rubric"])
     elif action == "approve":
         _supersede_others(session, submission, actor=actor, role=role)
@@ -645,8 +689,6 @@ def submission_snapshot(submission: Submission) -> dict[str, Any]:
 
 
 def provider_staff(session: Session, provider_id: str) -> list[User]:
-    from registry.auth.models import UserRole
-
     return list(
         session.scalars(
             select(User)
@@ -659,8 +701,6 @@ def provider_staff(session: Session, provider_id: str) -> list[User]:
 
 def coordinators_for(session: Session, credential: Credential) -> list[User]:
     """Active coordinators who may decide on the credential (not of its provider)."""
-    from registry.auth.models import UserRole
-
     return [
         user
         for user in session.scalars(
@@ -683,8 +723,6 @@ def _queue_notices(
     base_url: str = "",
 ) -> None:
     """One outbox row per person to tell (mail goes out later, never inside the request)."""
-    from registry.review.outbox import queue_notice
-
     credential = submission.credential
     title = submission.version.title
     what = ACTION_WORDS.get(action, action.replace("_", " "))
@@ -731,7 +769,7 @@ def timeline(session: Session, submission: Submission, *, mode: str) -> list[dic
         .where(AuditEvent.object_type == "submission", AuditEvent.object_id == str(submission.id))
         .order_by(AuditEvent.id)
     ).all()
-    public = {t.event for t in workflow.TABLE.values()} | {"submission.superseded"}
+    public = {t.event for t in workflow.TABLE.values()} | {"submission.superseded", RECORD_EVENT}
     actors = {}
     if mode == "full":
         ids = {e.actor_id for e in events if e.actor_id is not None}
@@ -808,9 +846,6 @@ def submission_document(
 ) -> dict[str, Any]:
     """The submission as JSON for `viewer`, masked by `mode` (see viewer_mode): providers never
     get a reviewer's identity, reviewers get the other reviews only after their own."""
-    from registry.review.assignment import assignment_status
-    from registry.review.visibility import visible_reviews
-
     today = today_utc()
     rubric = submission.rubric_version
     aggregate = page_aggregate(session, submission, mode=mode)

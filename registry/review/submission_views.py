@@ -16,8 +16,10 @@ from registry.db import db
 from registry.errors import FieldError, PermissionDenied, RegistryError, ValidationError
 from registry.extensions import login_manager
 from registry.review import services, workflow
+from registry.review.assignment import assignment_status
 from registry.review.models import Submission
 from registry.review.submission_forms import ACTION_LABELS, DANGEROUS, ActionForm
+from registry.review.visibility import visible_reviews
 from registry.web.forms import apply_errors
 
 bp = Blueprint("submissions", __name__)
@@ -120,6 +122,21 @@ def submit(credential_id: str) -> Response:
     return redirect(url_for("submissions.show", submission_id=submission.id))
 
 
+@bp.post("/credentials/<credential_id>/review-record")
+def open_record(credential_id: str) -> Response:
+    """Open the review record of a credential published before review, to suspend or retire it."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    credential = get_credential(db.session, credential_id)
+    try:
+        submission = services.open_review_record(db.session, credential, actor=current_user)
+        db.session.commit()
+    except RegistryError:
+        db.session.rollback()
+        raise
+    return redirect(url_for("submissions.show", submission_id=submission.id))
+
+
 # --- the submission page ------------------------------------------------------------------
 
 
@@ -130,8 +147,6 @@ def _render_show(submission: Submission, refused: ActionForm | None = None) -> t
             "Only QA coordinators, the provider's staff and its assigned reviewers see this "
             "submission."
         )
-    from registry.review.visibility import visible_reviews
-
     today = services.today_utc()
     aggregate = services.page_aggregate(db.session, submission, mode=mode)
     criteria = _criteria_choices(submission)
@@ -194,8 +209,6 @@ def _assignments(submission: Submission, mode: str, today: dt.date) -> list[dict
     """Coordinators see every reviewer; a reviewer sees their own; providers see none."""
     if mode == "provider":
         return []
-    from registry.review.assignment import assignment_status
-
     rows = []
     for assignment in submission.assignments:
         if mode == "reviewer" and assignment.reviewer_id != current_user.id:

@@ -873,3 +873,62 @@ def test_the_credential_page_links_both_reviews_while_a_new_version_is_drafted(
     # The public sees neither.
     page = client.get("/credentials/micro").get_data(as_text=True)
     assert "/review/submissions/" not in page
+
+
+# --- credentials published before review (a catalogue import) -------------------------------
+
+
+@pytest.fixture()
+def imported(factory, world, db_session) -> Credential:
+    """Published the way a catalogue import leaves it: no submission behind it."""
+    credential = factory.credential(world["own"], "imported", title="Imported", **COMPLETE)
+    credential.current.status = "published"
+    credential.published = credential.current
+    db_session.commit()
+    return credential
+
+
+def test_a_credential_published_by_import_gets_a_review_record_to_suspend(
+    client, world, imported, db_session
+):
+    tokens = world["tokens"]
+    url = "/api/v1/credentials/imported/review-record"
+    for who in ("staff_other", "coordinator_own", "reviewer_1", "learner", "admin"):
+        assert client.post(url, headers=tokens[who]).status_code == 403, who
+    assert db_session.scalar(select(func.count()).select_from(Submission)) == 0
+    response = client.post(url, headers=tokens["coordinator"])
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["state"] == "published" and "suspend" in body["allowed_actions"]
+    assert [e["action"] for e in body["events"]] == ["record"]
+    again = client.post(url, headers=tokens["staff_own"])
+    assert again.status_code == 200 and again.get_json()["id"] == body["id"]
+    response = client.post(
+        f"/api/v1/submissions/{body['id']}/actions/suspend",
+        json={"reason": "Accreditation lapsed"},
+        headers=tokens["coordinator"],
+    )
+    assert response.status_code == 200
+    db_session.expire_all()
+    assert db_session.get(Credential, "imported").published is None
+
+
+def test_the_credential_page_offers_the_review_record(client, auth, world, imported, db_session):
+    auth.login(world["users"]["coordinator"])
+    page = client.get("/credentials/imported").get_data(as_text=True)
+    assert "Open its review record" in page
+    response = post_form(
+        client, "/credentials/imported/review-record", {}, form_url="/credentials/imported"
+    )
+    submission = db_session.scalar(select(Submission))
+    assert response.headers["Location"] == f"/review/submissions/{submission.id}"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert ">Suspend</button>" in page and ">Retire the credential</button>" in page
+    assert "Open its review record" not in client.get("/credentials/imported").get_data(
+        as_text=True
+    )
+    auth.logout()
+    auth.login(world["users"]["learner"])
+    assert "Open its review record" not in client.get("/credentials/imported").get_data(
+        as_text=True
+    )
