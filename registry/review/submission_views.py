@@ -173,7 +173,7 @@ def _render_show(submission: Submission, refused: ActionForm | None = None) -> t
         reviews=visible_reviews(db.session, submission, current_user),
         assignments=_assignments(submission, mode, today),
         events=services.timeline(db.session, submission, mode=mode),
-        assign_url=_url_if_routed("reviews.assign", submission_id=submission.id),
+        assign_url=url_for("reviews.assign", submission_id=submission.id),
         edit_url=(
             url_for("credentials.edit", credential_id=submission.credential_id)
             if mode == "provider"
@@ -235,10 +235,3 @@ def _other_submissions(submission: Submission) -> list[Submission]:
             .order_by(Submission.id.desc())
         )
     )
-
-
-def _url_if_routed(endpoint: str, **values: Any) -> str | None:
-    """A link to a page another part of the review pages provides, once it is there."""
-    if endpoint not in current_app.view_functions:
-        return None
-    return url_for(endpoint, **values)
