@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from registry.auth.permissions import has_permission
+from registry.review.rubrics import PRINCIPLES
 
 PARTICIPATION_LABELS = {"online": "Online", "on-site": "On site", "blended": "Blended"}
 
@@ -20,3 +21,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(number)
     app.add_template_global(has_permission)
     app.jinja_env.globals["PARTICIPATION_LABELS"] = PARTICIPATION_LABELS
+    app.jinja_env.globals["PRINCIPLES"] = PRINCIPLES
