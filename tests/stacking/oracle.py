@@ -26,6 +26,18 @@ Rule = Mapping[str, Any]
 Tree = tuple  # ("leaf", Leaf) | ("all", [Tree]) | ("any", [Tree]) | ("at_least", n, [Tree])
 
 # The result of a planned entry: "planned entries ... meet every result filter" (rule 6).
+
+
+def decimal(value: object) -> Fraction:
+    """A number read as the decimal it is written as (0.4 is 2/5), as a registrar reads it.
+
+    Floats read as their binary value would make 1 ECTS fall short of 2.5 units worth 0.4 ECTS.
+    """
+    if isinstance(value, float):
+        return Fraction(repr(value))
+    return Fraction(value)  # type: ignore[arg-type]
+
+
 PLANNED_RESULT = object()
 
 
@@ -126,19 +138,19 @@ class Oracle:
 
     def credits_in(self, credential: str, unit: str) -> Fraction:
         """Credits converted to `unit`; a unit without a declared rate counts 0 in other units."""
-        amount = Fraction(self.field(credential, "credits", 0))
+        amount = decimal(self.field(credential, "credits", 0))
         own = self.field(credential, "credit_unit", "ECTS")
         if own == unit:
             return amount
         if own in self.units and unit in self.units:
-            return amount * Fraction(self.units[own]) / Fraction(self.units[unit])
+            return amount * decimal(self.units[own]) / decimal(self.units[unit])
         return Fraction(0)
 
     def cost_of(self, credential: str, cost: str) -> Fraction:
         if cost == "count":
             return Fraction(1)
         if cost == "price":
-            return Fraction(self.credentials[credential]["price"])
+            return decimal(self.credentials[credential]["price"])
         return self.credits_in(credential, "ECTS")
 
     # ---- rule 1, rule 7, filters -------------------------------------------------------------
@@ -232,7 +244,7 @@ class Oracle:
         if leaf.kind == "credits":
             unit = node.get("unit", "ECTS")
             whole = sum((self.credits_in(e.credential, unit) for e in chosen), Fraction(0))
-            if whole < Fraction(node["credits"]):
+            if whole < decimal(node["credits"]):
                 return False
         else:
             unit = "ECTS"  # a credits part under a count leaf is read in ECTS
@@ -249,10 +261,10 @@ class Oracle:
             return sum((self.credits_in(e.credential, unit) for e in entries), Fraction(0))
 
         if "credits" in part:
-            return credits(inside) >= Fraction(part["credits"])
+            return credits(inside) >= decimal(part["credits"])
         if "count" in part:
             return len(inside) >= part["count"]
-        share = Fraction(part["share"])
+        share = decimal(part["share"])
         if kind == "credits":
             return credits(inside) >= share * credits(chosen)
         return len(inside) >= share * len(chosen)
