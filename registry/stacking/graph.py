@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from registry.stacking.model import CredentialSpec
 from registry.stacking.rules import referenced_ids
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 REQUIREMENT = "requirement"
 PREREQUISITE = "prerequisite"
@@ -36,6 +38,8 @@ def find_cycle(credentials: Mapping[str, CredentialSpec]) -> CycleError | None:
     Edges run from a credential to every id its rule references; the search visits ids in
     sorted order so the answer is stable.
     """
+    import networkx as nx  # loaded on first use: most processes never check a graph
+
     for field_name in ("requirements", "prerequisites"):
         graph = nx.DiGraph()
         graph.add_nodes_from(sorted(credentials))
@@ -55,6 +59,8 @@ def build_graph(credentials: Mapping[str, CredentialSpec]) -> nx.DiGraph:
     When a credential both requires and presupposes the same component the edge says
     "requirement" and its `kinds` attribute lists both.
     """
+    import networkx as nx
+
     graph = nx.DiGraph()
     graph.add_nodes_from(sorted(credentials))
     for kind, field_name in ((PREREQUISITE, "prerequisites"), (REQUIREMENT, "requirements")):

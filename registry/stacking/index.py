@@ -35,6 +35,7 @@ class CatalogueIndex:
         self._by_subject: dict[str, list[str]] | None = None
         self._by_provider: dict[str, list[str]] | None = None
         self._by_type: dict[str, list[str]] | None = None
+        self._by_pair: dict[tuple[str, str], list[str]] = {}
         self._filter_cache: dict[str, list[str]] = {}
         self.cache: dict[Any, Any] = {}  # results other modules memoise per catalogue
 
@@ -62,13 +63,16 @@ class CatalogueIndex:
         by_subject: dict[str, list[str]] = defaultdict(list)
         by_provider: dict[str, list[str]] = defaultdict(list)
         by_type: dict[str, list[str]] = defaultdict(list)
+        by_pair: dict[tuple[str, str], list[str]] = defaultdict(list)
         for ident in sorted(self.credentials):
             spec = self.credentials[ident]
-            for subject in set(spec.subjects):
-                by_subject[subject].append(ident)
             by_provider[spec.provider].append(ident)
             by_type[spec.type].append(ident)
+            for subject in dict.fromkeys(spec.subjects):
+                by_subject[subject].append(ident)
+                by_pair[(spec.provider, subject)].append(ident)
         self._by_subject, self._by_provider, self._by_type = by_subject, by_provider, by_type
+        self._by_pair = by_pair
 
     def filter_candidates(self, where: dict | None) -> list[str]:
         """Sorted ids of credentials whose own fields pass `where` (result keys are ignored)."""
@@ -81,22 +85,39 @@ class CatalogueIndex:
             self._postings()
         assert self._by_subject is not None and self._by_provider is not None
         assert self._by_type is not None
-        pools: list[list[str]] = []
-        if isinstance(where.get("credentials"), list):
-            pools.append(sorted({i for i in where["credentials"] if i in self.credentials}))
-        for name, postings in (
-            ("subjects", self._by_subject),
-            ("providers", self._by_provider),
-            ("types", self._by_type),
-        ):
-            values = where.get(name)
-            if isinstance(values, list):
-                merged: set[str] = set()
-                for value in values:
-                    merged.update(postings.get(value, ()) if isinstance(value, str) else ())
-                pools.append(sorted(merged))
-        # Start from the smallest posting list; spec_matches checks every other key.
-        pool = min(pools, key=len) if pools else sorted(self.credentials)
+        # Each listed key narrows the search to the union of its values' postings (sorted
+        # id lists); the smallest union is scanned and spec_matches checks every other key.
+        unions: list[list[list[str]]] = []
+
+        def values(name: str) -> list[str] | None:
+            listed = where.get(name)
+            if not isinstance(listed, list):
+                return None if listed is None else []
+            return [v for v in dict.fromkeys(listed) if isinstance(v, str)]
+
+        credentials = values("credentials")
+        if credentials is not None:
+            unions.append([sorted(i for i in credentials if i in self.credentials)])
+        providers, subjects = values("providers"), values("subjects")
+        if providers is not None and subjects is not None:
+            unions.append([self._by_pair.get((p, s), []) for p in providers for s in subjects])
+        else:
+            if providers is not None:
+                unions.append([self._by_provider.get(p, []) for p in providers])
+            if subjects is not None:
+                unions.append([self._by_subject.get(s, []) for s in subjects])
+        types = values("types")
+        if types is not None:
+            unions.append([self._by_type.get(t, []) for t in types])
+        if unions:
+            smallest = min(unions, key=lambda lists: sum(len(x) for x in lists))
+            lists = [x for x in smallest if x]
+            if len(lists) == 1:
+                pool: list[str] | set[str] = lists[0]
+            else:
+                pool = sorted({ident for x in lists for ident in x})
+        else:
+            pool = sorted(self.credentials)
         found = [i for i in pool if spec_matches(self.credentials[i], where)]
         self._filter_cache[key] = found
         return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -9,7 +10,34 @@ if TYPE_CHECKING:
     from registry.stacking.index import CatalogueIndex
 
 
-@dataclass(frozen=True)
+# Values that repeat across a large catalogue (providers, units, subject lists, credits,
+# rule keys) are shared: a million credentials then cost a few hundred bytes each.
+_SHARED: dict[Any, Any] = {}
+
+
+def _share(value: Any) -> Any:
+    if isinstance(value, str):
+        return sys.intern(value)
+    if isinstance(value, float | tuple) and len(_SHARED) < SHARED_LIMIT:
+        return _SHARED.setdefault(value, value)
+    return value
+
+
+def _compact(rule: Any) -> Any:
+    """A rule with shared keys and strings (same value, less memory)."""
+    if isinstance(rule, dict):
+        return {_share(key): _compact(value) for key, value in rule.items()}
+    if isinstance(rule, list):
+        return [_compact(value) for value in rule]
+    if isinstance(rule, str):
+        return sys.intern(rule)
+    return rule
+
+
+SHARED_LIMIT = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
 class CredentialSpec:
     """The fields of one credential that stacking reads (STACKING.md "Words")."""
 
@@ -26,6 +54,18 @@ class CredentialSpec:
     prerequisites: dict | None = None  # Rule JSON
     requirements: dict | None = None  # Rule JSON; present exactly when a qualification
     max_reuse: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("provider", "credit_unit", "type", "status"):
+            object.__setattr__(self, name, _share(getattr(self, name)))
+        subjects = tuple(_share(subject) for subject in self.subjects)
+        object.__setattr__(self, "subjects", _share(subjects))
+        for name in ("credits", "price"):
+            object.__setattr__(self, name, _share(getattr(self, name)))
+        for name in ("prerequisites", "requirements"):
+            rule = getattr(self, name)
+            if rule is not None:
+                object.__setattr__(self, name, _compact(rule))
 
     @property
     def is_qualification(self) -> bool:

@@ -16,15 +16,15 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-
-import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csr_array
+from typing import TYPE_CHECKING
 
 from registry.stacking.dates import add_years
 from registry.stacking.index import ECTS, CatalogueIndex, result_matches, spec_matches
 from registry.stacking.model import CredentialSpec
 from registry.stacking.rules import CHILD_KINDS, child_path, nested_path, rule_children, rule_kind
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Sums of credits are compared with this relative slack so that 0.1 + 0.2 reaches 0.3.
 RELATIVE_SLACK = 1e-9
@@ -32,6 +32,8 @@ RELATIVE_SLACK = 1e-9
 COST_SLACK = 1e-7
 # Requirements are acyclic when saved; the depth guard only stops a corrupt catalogue.
 MAX_NESTING = 64
+# Expanded trees are kept for this many evaluation dates.
+TREE_DATES = 4
 
 
 def reaches(total: float, threshold: float) -> bool:
@@ -80,6 +82,7 @@ class Node:
     unit: str = ECTS
     where: dict = field(default_factory=dict)
     parts: tuple[Part, ...] = ()
+    memo: dict = field(default_factory=dict, repr=False)  # per-node caches of other modules
 
     def leaves(self) -> Iterable[Node]:
         if self.kind in CHILD_KINDS:
@@ -214,7 +217,7 @@ class _Program:
         self.integral.append(1 if integral else 0)
         return len(self.upper) - 1
 
-    def add(self, coefs: dict[int, float], low: float = -np.inf, high: float = np.inf) -> None:
+    def add(self, coefs: dict[int, float], low: float = -math.inf, high: float = math.inf) -> None:
         self.rows.append((coefs, low, high))
 
     def solve(
@@ -223,6 +226,12 @@ class _Program:
         extra: Sequence[tuple[dict[int, float], float, float]] = (),
     ) -> np.ndarray | None:
         """An optimal 0-1 vector (rounded), or None when the program is infeasible."""
+        # Imported here: scipy takes a second or more to load, and the fast paths settle
+        # most questions without it.
+        import numpy as np
+        from scipy.optimize import Bounds, LinearConstraint, milp
+        from scipy.sparse import csr_array
+
         size = len(self.upper)
         cost = np.zeros(size)
         for var, weight in objective.items():
@@ -266,6 +275,20 @@ class _Scope:
     node_vars: dict[int, int] = field(default_factory=dict)  # id(node) -> var
 
 
+def _dated_trees(
+    index: CatalogueIndex, as_of: datetime.date
+) -> tuple[dict[str, Node], dict[str, Node]]:
+    """The per-catalogue caches of expanded trees for one date (a few dates are kept)."""
+    dated: dict[datetime.date, tuple[dict[str, Node], dict[str, Node]]]
+    dated = index.cache.setdefault("trees", {})
+    found = dated.get(as_of)
+    if found is None:
+        while len(dated) >= TREE_DATES:
+            del dated[next(iter(dated))]
+        found = dated[as_of] = ({}, {})
+    return found
+
+
 @dataclass(frozen=True)
 class Plan:
     """Credentials to add, in an order a learner can follow, and their total cost."""
@@ -281,8 +304,8 @@ class Solver:
         self.index = index
         self.as_of = as_of
         self.wallet = list(wallet)
-        self._trees: dict[str, Node] = {}
-        self._prerequisite_trees: dict[str, Node] = {}
+        # Trees depend on the date only (through within_years), so wallets share them.
+        self._trees, self._prerequisite_trees = _dated_trees(index, as_of)
 
     def tree(self, qualification: str) -> Node:
         tree = self._trees.get(qualification)
@@ -536,7 +559,7 @@ class Solver:
         if first is None:
             return None
         best_cost = sum(costs[v] for v in costs if first[v] > 0.5)
-        cost_row = (costs, -np.inf, best_cost + COST_SLACK * max(1.0, abs(best_cost)))
+        cost_row = (costs, -math.inf, best_cost + COST_SLACK * max(1.0, abs(best_cost)))
         count = dict.fromkeys(plan_vars.values(), 1.0)
         # A nudge toward small ids, too light to trade one credential for any number of
         # others, usually lands on the smallest list at once; the walk below makes sure.
@@ -548,7 +571,7 @@ class Solver:
         chosen = [i for i in ordered if second[plan_vars[i]] > 0.5]
 
         size = len(chosen)
-        count_row = (count, -np.inf, float(size))
+        count_row = (count, -math.inf, float(size))
         # Walk down to the smallest sorted list of ids among equally good plans.
         while True:
             better = self._lexicographically_smaller(
@@ -682,12 +705,12 @@ class Solver:
                 running.append(picks[ident])
         extra.append((dict.fromkeys(picks.values(), 1.0), 1.0, 1.0))
         for ident, pick in picks.items():
-            extra.append(({plan_vars[ident]: 1.0, pick: -1.0}, 0.0, np.inf))
+            extra.append(({plan_vars[ident]: 1.0, pick: -1.0}, 0.0, math.inf))
         for ident in ordered:
             if ident in chosen_set:
-                extra.append(({plan_vars[ident]: 1.0, after[ident]: -1.0}, 0.0, np.inf))
+                extra.append(({plan_vars[ident]: 1.0, after[ident]: -1.0}, 0.0, math.inf))
             else:
-                extra.append(({plan_vars[ident]: 1.0, after[ident]: 1.0}, -np.inf, 1.0))
+                extra.append(({plan_vars[ident]: 1.0, after[ident]: 1.0}, -math.inf, 1.0))
         try:
             return program.solve(by_rank, extra)
         finally:
