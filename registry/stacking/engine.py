@@ -3,25 +3,31 @@
 Everything that does not depend on the learner is computed once per catalogue and cached on
 it: which rules each credential can reach (leaf ids, recognitions, an inverted index over
 filter fields, nesting parents, prerequisites), and every qualification's empty-wallet
-answer. A wallet then only changes the qualifications it touches; the others keep their
-empty-wallet answer (progress 0).
+answer with the cost of its relaxed plan (a lower bound used to rank wallets' answers). A
+wallet then only changes the qualifications it touches; the others keep their empty-wallet
+answer (progress 0).
 """
 
 from __future__ import annotations
 
+import datetime
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
+from registry.stacking import exact
 from registry.stacking.fastpath import best_plan, complete
-from registry.stacking.index import CatalogueIndex, filter_key, spec_matches
-from registry.stacking.model import Catalogue
-from registry.stacking.rules import iter_nodes, rule_kind
+from registry.stacking.index import CatalogueIndex, spec_matches
+from registry.stacking.model import Catalogue, CredentialSpec
+from registry.stacking.rules import FILTER_LIST_KEYS, iter_nodes, rule_kind
 from registry.stacking.solver import Plan, Solver
 
 REQUIREMENT = "R"  # owner of a rule: a qualification's requirements
 PREREQUISITE = "P"  # owner of a rule: a credential's prerequisites
 Owner = tuple[str, str]
+ANY = ""  # a filter without this key: any value passes
 
 
 class Reach:
@@ -33,15 +39,13 @@ class Reach:
         self.recognised: dict[str, list[str]] = defaultdict(list)  # from -> [to]
         for source, target in sorted(index.recognitions):
             self.recognised[source].append(target)
-        # Filters are posted under one field every matching credential must have.
+        # A filter is posted under every combination of the values it allows for provider,
+        # type and subject (ANY where it does not say), or under the credentials it names,
+        # so a credential finds the filters it passes in a handful of lookups.
         self.filters: list[tuple[dict, list[Owner]]] = []
         self._filter_at: dict[str, int] = {}
-        self.by_field: dict[str, dict[str, list[int]]] = {
-            name: defaultdict(list) for name in ("credentials", "providers", "subjects", "types")
-        }
-        self.broad: list[int] = []
-        for ident in sorted(index.credentials):
-            spec = index.credentials[ident]
+        self.postings: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        for ident, spec in index.credentials.items():
             if spec.requirements is not None:
                 self._add_rule((REQUIREMENT, ident), spec.requirements)
             if spec.prerequisites is not None:
@@ -58,6 +62,8 @@ class Reach:
                     self._add_filter(owner, where)
 
     def _add_filter(self, owner: Owner, where: dict) -> None:
+        from registry.stacking.index import filter_key
+
         key = filter_key(where)
         at = self._filter_at.get(key)
         if at is not None:
@@ -66,61 +72,100 @@ class Reach:
         at = len(self.filters)
         self._filter_at[key] = at
         self.filters.append((where, [owner]))
-        for name in ("credentials", "providers", "subjects", "types"):
-            values = where.get(name)
-            if isinstance(values, list):
-                for value in values:
-                    if isinstance(value, str):
-                        self.by_field[name][value].append(at)
-                return
-        self.broad.append(at)
+        allowed: dict[str, list[str]] = {}
+        for name in FILTER_LIST_KEYS:
+            if name not in where:
+                continue
+            values = where[name]
+            # A key that is not a list of strings lets nothing pass: the filter is not posted.
+            allowed[name] = (
+                sorted({v for v in values if isinstance(v, str)})
+                if isinstance(values, list)
+                else []
+            )
+        if "credentials" in allowed:
+            for ident in allowed["credentials"]:
+                self.postings[("c", ident)].append(at)
+            return
+        for combination in itertools.product(
+            allowed.get("providers", [ANY]),
+            allowed.get("types", [ANY]),
+            allowed.get("subjects", [ANY]),
+        ):
+            self.postings[("f", *combination)].append(at)
+
+    def matching_filters(self, spec: CredentialSpec) -> Iterable[int]:
+        """Numbers of the filters whose credential fields the credential passes."""
+        seen: set[int] = set()
+        keys = [("c", spec.id)]
+        subjects = [*dict.fromkeys(spec.subjects), ANY]
+        for provider in {spec.provider, ANY}:
+            for kind in {spec.type, ANY}:
+                for subject in subjects:
+                    keys.append(("f", provider, kind, subject))
+        for key in keys:
+            for at in self.postings.get(key, ()):
+                if at in seen:
+                    continue
+                seen.add(at)
+                if spec_matches(spec, self.filters[at][0]):
+                    yield at
 
     def filter_owners(self, ident: str) -> Iterable[Owner]:
         """Owners of the filter leaves whose credential fields this credential passes."""
         spec = self.index.credentials[ident]
-        seen: set[int] = set()
-        candidates: list[int] = [*self.by_field["credentials"].get(ident, ())]
-        candidates.extend(self.by_field["providers"].get(spec.provider, ()))
-        candidates.extend(self.by_field["types"].get(spec.type, ()))
-        for subject in spec.subjects:
-            candidates.extend(self.by_field["subjects"].get(subject, ()))
-        candidates.extend(self.broad)
-        for at in candidates:
-            if at in seen:
-                continue
-            seen.add(at)
-            where, owners = self.filters[at]
-            if spec_matches(spec, where):
-                yield from owners
+        for at in self.matching_filters(spec):
+            yield from self.filters[at][1]
 
-    def touched(self, held: Iterable[str]) -> set[str]:
-        """Qualifications whose answer may differ from the empty wallet's for these holdings.
+    def owners(self, ident: str, as_held: bool) -> list[Owner]:
+        """Rules that name the credential, and, for an entry of it, rules it can serve."""
+        found: list[Owner] = list(self.leaf_owners.get(ident, ()))
+        if as_held:
+            for target in self.recognised.get(ident, ()):
+                found.extend(self.leaf_owners.get(target, ()))
+            found.extend(self.filter_owners(ident))
+        return found
+
+    def touched(self, held: Iterable[str]) -> dict[str, set[str]]:
+        """Qualifications whose answer may differ from the empty wallet's for these holdings,
+        each with the held credentials that may serve its rule (nested rules included).
 
         A held credential reaches the rules that name it (directly or through a recognition)
         or whose filters it passes. A qualification so reached reaches the rules naming it
         (nesting); a credential whose prerequisites are reached becomes cheaper to plan, so it
-        reaches whatever it could serve, as if held.
+        reaches whatever it could serve, as if held (but serves nothing itself).
         """
-        affected: set[str] = set()
+        servers: dict[str, set[str]] = defaultdict(set)
         eased: set[str] = set()
-        stack: list[tuple[bool, str]] = [(True, ident) for ident in set(held)]
-        eased.update(held)
-        while stack:
-            as_held, ident = stack.pop()
-            owners: list[Owner] = list(self.leaf_owners.get(ident, ()))
-            if as_held:
-                for target in self.recognised.get(ident, ()):
-                    owners.extend(self.leaf_owners.get(target, ()))
-                owners.extend(self.filter_owners(ident))
-            for kind, owner in owners:
+        pending: list[tuple[str, str | None]] = []  # (qualification, new server or None)
+
+        def reach_from(ident: str, server: str | None) -> None:
+            for kind, owner in self.owners(ident, as_held=True):
                 if kind == REQUIREMENT:
-                    if owner not in affected:
-                        affected.add(owner)
-                        stack.append((False, owner))
+                    pending.append((owner, server))
                 elif owner not in eased:
                     eased.add(owner)
-                    stack.append((True, owner))
-        return affected
+                    reach_from(owner, None)
+
+        for ident in set(held):
+            reach_from(ident, ident)
+        while pending:
+            qualification, server = pending.pop()
+            found = servers.get(qualification)
+            if found is not None and (server is None or server in found):
+                continue
+            found = servers[qualification]
+            if server is not None:
+                found.add(server)
+            # Nesting: rules naming this qualification reach it; its prerequisites' owners
+            # are eased. The server serves inside the nested rule too.
+            for kind, owner in self.leaf_owners.get(qualification, ()):
+                if kind == REQUIREMENT:
+                    pending.append((owner, server))
+                elif owner not in eased:
+                    eased.add(owner)
+                    reach_from(owner, None)
+        return servers
 
 
 def reach(catalogue: Catalogue) -> Reach:
@@ -129,6 +174,35 @@ def reach(catalogue: Catalogue) -> Reach:
     if found is None:
         found = cache["reach"] = Reach(catalogue.index())
     return found
+
+
+# -- empty-wallet answers ---------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class EmptyAnswers:
+    """Every qualification's answer for an empty wallet under one cost, and sorted views.
+
+    `relaxed` is the cost, in quanta, of the relaxed optimum (leaves apart, prerequisites
+    ignored) for an empty wallet: a lower bound on any plan's cost (None: no bound known).
+    """
+
+    cost: str
+    answers: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    relaxed: dict[str, int | None] = field(default_factory=dict)
+    units: dict[str, int | None] = field(default_factory=dict)  # empty plan cost in quanta
+    completed: list[str] = field(default_factory=list)  # published, sorted
+    unreachable: list[str] = field(default_factory=list)  # published, sorted
+    ordered: list[str] = field(default_factory=list)  # published in_progress, by (cost, id)
+
+
+def empty_solver(catalogue: Catalogue) -> Solver:
+    cache = catalogue.index().cache
+    solver = cache.get("empty-solver")
+    if solver is None:
+        # Planned entries are dated as_of and meet every limit, so any date gives these plans.
+        solver = cache["empty-solver"] = Solver(catalogue.index(), datetime.date(2000, 1, 1), [])
+    return solver
 
 
 def empty_answer(catalogue: Catalogue, qualification: str, cost: str) -> tuple[str, Any]:
@@ -151,30 +225,74 @@ def empty_answer(catalogue: Catalogue, qualification: str, cost: str) -> tuple[s
     return found
 
 
-def empty_solver(catalogue: Catalogue) -> Solver:
-    import datetime
-
-    cache = catalogue.index().cache
-    solver = cache.get("empty-solver")
-    if solver is None:
-        # Planned entries are dated as_of and meet every limit, so any date gives these plans.
-        solver = cache["empty-solver"] = Solver(catalogue.index(), datetime.date(2000, 1, 1), [])
-    return solver
-
-
 def empty_plan(catalogue: Catalogue, qualification: str, cost: str) -> Plan | None:
     """The plan for an empty wallet; it depends on neither the date nor the learner."""
     cache = catalogue.index().cache
     key = ("empty-plan", qualification, cost)
     if key not in cache:
-        cache[key] = best_plan(empty_solver(catalogue), qualification, cost)
+        plan, relaxed = exact.plan_and_bound(empty_solver(catalogue), qualification, cost)
+        if plan is exact.UNKNOWN:
+            plan = best_plan(empty_solver(catalogue), qualification, cost)
+        cache[key] = plan
+        cache[("empty-relaxed", qualification, cost)] = relaxed
     return cache[key]
+
+
+def empty_relaxed(catalogue: Catalogue, qualification: str, cost: str) -> int | None:
+    """The relaxed empty-wallet plan cost in quanta, None when unknown (see EmptyAnswers)."""
+    empty_plan(catalogue, qualification, cost)
+    found = catalogue.index().cache[("empty-relaxed", qualification, cost)]
+    return None if found is exact.UNKNOWN else found
+
+
+def empty_answers(catalogue: Catalogue, cost: str) -> EmptyAnswers:
+    """Every qualification's empty-wallet answer under `cost`, computed once per catalogue."""
+    cache = catalogue.index().cache
+    key = ("empty-answers", cost)
+    found = cache.get(key)
+    if found is not None:
+        return found
+    credentials = catalogue.credentials
+    result = EmptyAnswers(cost)
+    index = catalogue.index()
+    nums = exact.numbers(index)
+    in_progress: list[tuple[float, str]] = []
+    for qualification in sorted(i for i, spec in credentials.items() if spec.is_qualification):
+        status, detail = empty_answer(catalogue, qualification, cost)
+        result.answers[qualification] = (status, detail)
+        relaxed = empty_relaxed(catalogue, qualification, cost)
+        if status == "completed":
+            relaxed = 0
+        result.relaxed[qualification] = relaxed
+        if status == "in_progress":
+            result.units[qualification] = _units(nums, catalogue, detail, cost)
+        published = credentials[qualification].is_published
+        if not published:
+            continue
+        if status == "completed":
+            result.completed.append(qualification)
+        elif status == "unreachable":
+            result.unreachable.append(qualification)
+        else:
+            in_progress.append((float(detail.cost), qualification))
+    in_progress.sort()
+    result.ordered = [qualification for _, qualification in in_progress]
+    cache[key] = result
+    return result
+
+
+def _units(nums: exact.Numbers, catalogue: Catalogue, plan: Plan, cost: str) -> int | None:
+    """A plan's cost in quanta, or None when the grid cannot hold it."""
+    try:
+        return sum(
+            nums.cost_units(catalogue.credentials[ident], cost) or 0 for ident in plan.credentials
+        )
+    except exact.Unknown:
+        return None
 
 
 def prepare(catalogue: Catalogue, costs: Iterable[str] = ("credits",)) -> None:
     """Build every per-catalogue table and empty-wallet answer now rather than on first use."""
     reach(catalogue)
-    qualifications = sorted(i for i, s in catalogue.credentials.items() if s.is_qualification)
     for cost in costs:
-        for qualification in qualifications:
-            empty_answer(catalogue, qualification, cost)
+        empty_answers(catalogue, cost)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import heapq
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -82,11 +84,7 @@ def parse_request(
 
     raw_qualifications = request.get("qualifications")
     if raw_qualifications is None:
-        chosen = tuple(
-            sorted(
-                i for i, spec in credentials.items() if spec.is_qualification and spec.is_published
-            )
-        )
+        chosen = published_qualifications(catalogue)
     else:
         if not isinstance(raw_qualifications, list):
             raise BadRequest("qualifications", "qualifications must be a list of ids")
@@ -98,6 +96,21 @@ def parse_request(
                 raise BadRequest(where, f"'{ident}' is not a qualification")
         chosen = tuple(sorted(set(raw_qualifications)))
     return Request(wallet, as_of, chosen, cost, limit)
+
+
+def published_qualifications(catalogue: Catalogue) -> tuple[str, ...]:
+    """Every published qualification's id, sorted (cached per catalogue)."""
+    cache = catalogue.index().cache
+    found = cache.get("published-qualifications")
+    if found is None:
+        found = cache["published-qualifications"] = tuple(
+            sorted(
+                ident
+                for ident, spec in catalogue.credentials.items()
+                if spec.is_qualification and spec.is_published
+            )
+        )
+    return found
 
 
 def _parse_entry(
@@ -181,26 +194,192 @@ def _share_done(remaining: float, total: float) -> float:
 def evaluate(catalogue: Catalogue, request: Mapping, *, today: datetime.date | None = None) -> dict:
     """The STACKING.md answer for `request`; raises BadRequest on a bad request."""
     parsed = parse_request(catalogue, request, today)
-    from registry.stacking.engine import empty_answer, reach
+    from registry.stacking.engine import empty_answers, reach
 
+    empty = empty_answers(catalogue, parsed.cost)
     solver = Solver(catalogue.index(), parsed.as_of, parsed.valid_items)
-    touched = reach(catalogue).touched(item.spec.id for item in parsed.valid_items)
-    completed, in_progress, unreachable = [], [], []
-    for qualification in parsed.qualifications:
-        if qualification in touched:
-            status, detail = judge(catalogue, solver, qualification, parsed.cost)
-        else:  # the wallet changes nothing here: the empty wallet's answer stands
-            status, detail = empty_answer(catalogue, qualification, parsed.cost)
-            if status == "in_progress":
-                detail = (0.0, detail)
-        if status == "completed":
-            completed.append({"qualification": qualification, "assignment": detail})
-        elif status == "unreachable":
+    servers = reach(catalogue).touched(item.spec.id for item in parsed.valid_items)
+    everything = request.get("qualifications") is None
+    wanted = None if everything else set(parsed.qualifications)
+    completed: list[dict] = []
+    rows: list[tuple[tuple, dict]] = []  # exact in_progress rows with their sort keys
+    pending: list[tuple[tuple, str, int | None]] = []  # optimistic key, id, bound
+    settled: set[str] = set()  # touched, answered here rather than by the empty wallet
+    unreachable: list[str] = []
+    bounds = Bounds(catalogue, empty, parsed.cost)
+    for qualification in sorted(servers):
+        if wanted is not None and qualification not in wanted:
+            continue
+        if wanted is None and not catalogue.credentials[qualification].is_published:
+            continue
+        settled.add(qualification)
+        status = empty.answers[qualification][0]
+        bound = bounds.plan_bound(qualification, servers[qualification])
+        # A wallet that cannot bring the plan's cost down to 0 cannot complete the rule.
+        if status == "completed" or bound is None or bound <= 0:
+            assignment = complete(solver, qualification)
+            if assignment is not None:
+                completed.append({"qualification": qualification, "assignment": assignment})
+                continue
+        if status == "unreachable":
+            # Only credentials held but no longer published can open a way here.
+            row = _judge_plan(catalogue, solver, qualification, parsed.cost)
+            if row is None:
+                unreachable.append(qualification)
+            else:
+                rows.append((in_progress_key(row), row))
+            continue
+        pending.append((bounds.optimistic_key(qualification, bound), qualification, bound))
+
+    # Qualifications the wallet does not touch keep their empty-wallet answers.
+    if everything:
+        completed.extend(
+            {"qualification": q, "assignment": empty.answers[q][1]}
+            for q in empty.completed
+            if q not in settled
+        )
+        unreachable.extend(q for q in empty.unreachable if q not in settled)
+        untouched = (q for q in empty.ordered if q not in settled)
+    else:
+        untouched_all = []
+        for qualification in parsed.qualifications:
+            if qualification in settled:
+                continue
+            status, detail = empty.answers[qualification]
+            if status == "completed":
+                completed.append({"qualification": qualification, "assignment": detail})
+            elif status == "unreachable":
+                unreachable.append(qualification)
+            else:
+                untouched_all.append((float(detail.cost), qualification))
+        untouched_all.sort()
+        untouched = (q for _, q in untouched_all)
+    limit = parsed.limit
+    for qualification in untouched if limit is None else itertools.islice(untouched, limit):
+        plan = empty.answers[qualification][1]
+        row = in_progress_row(qualification, 0.0, plan)
+        rows.append((in_progress_key(row), row))
+
+    # The wallet's own rows, the most promising first, until none left could enter the top.
+    heapq.heapify(pending)
+    best: list[tuple] = []  # the `limit` smallest keys so far, as a max-heap of negations
+    for key, _ in rows:
+        _keep(best, key, limit)
+    while pending:
+        optimistic, qualification, _ = heapq.heappop(pending)
+        if limit is not None and len(best) >= limit and (not limit or optimistic > _worst(best)):
+            break
+        row = _judge_plan(catalogue, solver, qualification, parsed.cost)
+        if row is None:  # cannot happen: a plan for an empty wallet serves every wallet
             unreachable.append(qualification)
+            continue
+        key = in_progress_key(row)
+        rows.append((key, row))
+        _keep(best, key, limit)
+    rows.sort(key=lambda pair: pair[0])
+    return build_answer(parsed, completed, [row for _, row in rows], unreachable)
+
+
+class Bounds:
+    """Cheap lower bounds on a wallet's plan for a qualification, from its empty answers.
+
+    Planning afresh every credential held that could serve the rule turns any plan for the
+    wallet into a relaxed plan for an empty wallet (planned entries are new and meet every
+    filter and recency limit; a held qualification is replaced by its own relaxed plan).
+    So cost(plan) >= relaxed(empty) - sum(cost of those held credentials).
+    """
+
+    def __init__(self, catalogue: Catalogue, empty: Any, cost: str) -> None:
+        from registry.stacking import exact
+
+        self.catalogue = catalogue
+        self.empty = empty
+        self.cost = cost
+        self.nums = exact.numbers(catalogue.index())
+        self.scale = self.nums.cost_scale(cost)
+        self.recognised_from = {a for a, _ in catalogue.index().recognitions}
+        self._units: dict[str, int | None] = {}
+
+    def replacement(self, ident: str) -> int | None:
+        """What planning afresh in place of a held credential costs, in quanta (None: no
+        such replacement is known)."""
+        found = self._units.get(ident, -1)
+        if found != -1:
+            return found
+        from registry.stacking import exact
+
+        spec = self.catalogue.credentials[ident]
+        if spec.is_qualification:
+            # Its own relaxed plan stands in for it, unless it also serves by recognition.
+            found = None if ident in self.recognised_from else self.empty.relaxed.get(ident)
         else:
-            share, plan = detail
-            in_progress.append(in_progress_row(qualification, share, plan))
-    return build_answer(parsed, completed, in_progress, unreachable)
+            try:
+                found = self.nums.cost_units(spec, self.cost)
+            except exact.Unknown:
+                found = None
+        self._units[ident] = found
+        return found
+
+    def plan_bound(self, qualification: str, servers: set[str]) -> int | None:
+        """A lower bound on the wallet's plan cost in quanta, or None when none is known."""
+        relaxed = self.empty.relaxed.get(qualification)
+        if relaxed is None:
+            return None
+        total = relaxed
+        for ident in servers:
+            units = self.replacement(ident)
+            if units is None:
+                return None
+            total -= units
+        return total
+
+    def optimistic_key(self, qualification: str, bound: int | None) -> tuple:
+        """A sort key no greater than the qualification's in_progress row can have."""
+        baseline = self.empty.units.get(qualification)
+        if bound is None or bound <= 0 or not baseline:
+            # The plan may cost nothing (progress then counts credentials): anything goes.
+            return (False, -1.0 - EPSILON, -1.0, qualification)
+        progress = min(1.0, 1.0 - bound / baseline) + EPSILON
+        least = bound / self.scale
+        return (False, -progress, least - EPSILON * max(1.0, least), qualification)
+
+
+EPSILON = 1e-9
+
+
+def _keep(best: list[tuple], key: tuple, limit: int | None) -> None:
+    if limit is None:
+        return
+    item = _Reversed(key)
+    if len(best) < limit:
+        heapq.heappush(best, item)
+    elif key < best[0].key:
+        heapq.heapreplace(best, item)
+
+
+def _worst(best: list) -> tuple:
+    return best[0].key
+
+
+class _Reversed:
+    """A key ordered backwards, so a min-heap of them keeps the largest key on top."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: tuple) -> None:
+        self.key = key
+
+    def __lt__(self, other: _Reversed) -> bool:
+        return other.key < self.key
+
+
+def _judge_plan(catalogue: Catalogue, solver: Solver, qualification: str, cost: str) -> dict | None:
+    """The in_progress row of an incomplete qualification, None when unreachable."""
+    plan = best_plan(solver, qualification, cost)
+    if plan is None:
+        return None
+    share = progress(catalogue, solver, qualification, cost, plan)
+    return in_progress_row(qualification, share, plan)
 
 
 def in_progress_row(qualification: str, share: float | None, plan: Plan) -> dict:

@@ -24,7 +24,9 @@ that grows past its limits answers UNKNOWN, and the caller asks the integer prog
 
 from __future__ import annotations
 
+import bisect
 import heapq
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,21 +53,27 @@ UNKNOWN: Any = object()  # the fast search cannot decide exactly; ask the intege
 NODE_LIMIT = 300
 # Assignments tried while checking one rule (conflicts branch depth first).
 CHECK_LIMIT = 2000
+# Cells (sums times steps) the joint program of two leaves may fill.
+JOINT_CELLS = 4_000_000
+# Members of a class banned together when two leaves share it (see `_split_clash`).
+SYMMETRY_HORIZON = 64
 # Distinct partial sums a leaf's dynamic program may hold.
 STATE_LIMIT = 30_000
 # Integer quanta stay far from the float slack the program allows (see `_grid_safe`).
 QUANTA_LIMIT = 10**7
+# Costs on a finer grid than this go to the program.
+MAX_COST_SCALE = 10**6
 
 
-class _Unknown(Exception):
-    """Raised inside the search when it cannot decide exactly."""
+class Unknown(Exception):
+    """Raised when the search cannot decide exactly (the caller then asks the program)."""
 
 
 def decimal(value: float | int) -> Fraction:
     """The decimal a registrar reads in a float (0.1 is one tenth), exactly."""
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise _Unknown
+            raise Unknown
         return Fraction(repr(value))
     return Fraction(value)
 
@@ -77,6 +85,8 @@ class Numbers:
         self.index = index
         self._values: dict[tuple[Any, str, str], Fraction] = {}
         self._rates = {unit: decimal(rate) for unit, rate in index.rates.items()}
+        self._scales: dict[str, int] = {}
+        self._units: dict[tuple, int | None] = {}
 
     def value(self, spec: CredentialSpec, unit: str) -> Fraction:
         """`index.value_in` as an exact decimal."""
@@ -104,6 +114,44 @@ class Numbers:
         if cost == "price":
             return None if spec.price is None else decimal(spec.price)
         return self.value(spec, ECTS)
+
+    def cost_scale(self, cost: str) -> int:
+        """Cost quanta per unit of cost: one grid for every credential of the catalogue.
+
+        Costs depend on a few fields with few distinct values, so the grid is found once.
+        """
+        found = self._scales.get(cost)
+        if found is None:
+            keys = {self._cost_key(spec, cost): spec for spec in self.index.credentials.values()}
+            exact = [self.cost(spec, cost) for spec in keys.values()]
+            found = _lcm_of_denominators(sorted({c for c in exact if c is not None}))
+            self._scales[cost] = found
+        return found
+
+    def cost_units(self, spec: CredentialSpec, cost: str) -> int | None:
+        """The cost of planning the credential in whole quanta of `cost_scale`; None if it
+        cannot be planned. Raises Unknown for a negative cost or an unusable grid."""
+        key = (cost, self._cost_key(spec, cost))
+        found = self._units.get(key, self)
+        if found is self:
+            scale = self.cost_scale(cost)
+            if scale > MAX_COST_SCALE:
+                raise Unknown
+            exact = self.cost(spec, cost)
+            if exact is not None and exact < 0:
+                raise Unknown
+            found = None if exact is None else int(exact * scale)
+            self._units[key] = found
+        return found  # type: ignore[return-value]
+
+    @staticmethod
+    def _cost_key(spec: CredentialSpec, cost: str) -> tuple:
+        plannable = spec.is_published and not spec.is_qualification
+        if cost == "count":
+            return (plannable,)
+        if cost == "price":
+            return (plannable, spec.price)
+        return (plannable, spec.credits, spec.credit_unit)
 
 
 def numbers(index: CatalogueIndex) -> Numbers:
@@ -172,11 +220,11 @@ def leaf_table(solver: Solver, node: Node, cost: str) -> LeafTable:
     if found is None:
         try:
             found = _build_table(index, node, cost)
-        except _Unknown as error:
+        except Unknown as error:
             found = error
         index.cache[key] = found
-    if isinstance(found, _Unknown):
-        raise _Unknown
+    if isinstance(found, Unknown):
+        raise Unknown
     return found
 
 
@@ -184,18 +232,32 @@ def _build_table(index: CatalogueIndex, node: Node, cost: str) -> LeafTable:
     nums = numbers(index)
     parts = node.parts
     if sum(1 for part in parts if part.kind == "share") > 1:
-        raise _Unknown
+        raise Unknown
+    # Group by the fields roles and costs depend on first; decimals come per group.
+    by_fields: dict[tuple, list[str]] = {}
+    credentials = index.credentials
+    pricing = cost == "price"
+    for ident in index.filter_candidates(node.where):
+        spec = credentials[ident]
+        plannable = spec.is_published and not spec.is_qualification
+        flags = tuple([spec_matches(spec, part.where) for part in parts]) if parts else ()
+        fields = (spec.credits, spec.credit_unit, plannable, spec.price if pricing else None)
+        by_fields.setdefault((fields, flags), []).append(ident)
     groups: dict[tuple, list[str]] = {}
     values: set[Fraction] = set()
-    for ident in index.filter_candidates(node.where):
-        spec = index.credentials[ident]
+    for (fields, flags), members in by_fields.items():
+        spec = credentials[members[0]]
         # Every matching credential sets the grid, so held entries of it land on the grid too.
         values.add(nums.value(spec, node.unit))
+        if not fields[2]:
+            continue
         price = nums.cost(spec, cost)
         if price is None:
             continue
-        flags = tuple(spec_matches(spec, part.where) for part in parts)
-        groups.setdefault((spec.credits, spec.credit_unit, price, flags), []).append(ident)
+        group = groups.setdefault((spec.credits, spec.credit_unit, price, flags), [])
+        group.extend(members)
+    for members in groups.values():
+        members.sort()
     scale = _lcm_of_denominators(sorted(values))
     total = float(sum(values)) if values else 0.0
     thresholds: list[int] = []
@@ -207,27 +269,34 @@ def _build_table(index: CatalogueIndex, node: Node, cost: str) -> LeafTable:
         kind = parts[position - 1].kind if position else node.kind
         if kind == "share":
             if not 0 < exact <= 1:
-                raise _Unknown
+                raise Unknown
             grid = (scale if weighed else 1) * exact.denominator
             if grid * max(1.0, total) >= QUANTA_LIMIT:
-                raise _Unknown
+                raise Unknown
             shares.append(position)
             rates.append(exact)
             thresholds.append(0)
             continue
         grid = scale if kind == "credits" else 1
         if not _grid_safe(exact, grid, float(exact)):
-            raise _Unknown
+            raise Unknown
         thresholds.append(max(0, math.ceil(exact * grid)))
     table = LeafTable(tuple(thresholds), tuple(shares), tuple(rates), scale, [], {})
-    for (_, _, _, flags), members in groups.items():
+    # Credentials of different units may still play the same roles at the same cost: one
+    # class each, with their ids merged in order.
+    merged: dict[tuple, tuple[int, list[str]]] = {}
+    for (_, _, price, flags), members in groups.items():
         spec = index.credentials[members[0]]
         value = nums.value(spec, node.unit)
         if value < 0:
-            raise _Unknown
+            raise Unknown
         roles = entry_roles(table, node, value, flags)
+        found = merged.setdefault((roles, price), (int(value * scale), []))
+        found[1].extend(members)
+    for (roles, _), (quanta, members) in merged.items():
+        members.sort()
         number = len(table.classes)
-        table.classes.append((roles, int(value * scale), members))
+        table.classes.append((roles, quanta, members))
         for ident in members:
             table.member_class[ident] = number
     return table
@@ -239,7 +308,7 @@ def entry_roles(
     """An entry's contribution to each dimension of a leaf, in whole quanta."""
     scaled = value * table.scale
     if scaled.denominator != 1:
-        raise _Unknown
+        raise Unknown
     quanta = int(scaled)
     weight = quanta if node.kind == "credits" else 1
     roles = [weight]
@@ -332,34 +401,26 @@ class Search:
         self.index = solver.index
         self.cost = cost
         self.nums = numbers(solver.index)
-        self._cost_int: dict[str, int] = {}
-        self._cost_scale = 1
+        self._cost_scale = 1 if cost is None else self.nums.cost_scale(cost)
         self._leaf_memo: dict[tuple, Option | None] = {}
         self._prerequisite_memo: dict[tuple, Option | None] = {}
         self.nodes = 0
         self.checks = 0
+        self.root: Option | None = None  # the relaxed optimum before any branching
+        self.joints: dict[tuple, Any] = {}
 
     # -- costs --------------------------------------------------------------------------
 
-    def _prepare_costs(self, candidates: set[str]) -> None:
-        """Integer costs on one grid for every candidate of the question."""
-        assert self.cost is not None
-        exact: dict[str, Fraction] = {}
-        for ident in candidates:
-            price = self.nums.cost(self.index.credentials[ident], self.cost)
-            if price is None:
-                continue
-            if price < 0:
-                raise _Unknown
-            exact[ident] = price
-        scale = _lcm_of_denominators(sorted(set(exact.values())))
-        if scale > 10**6:
-            raise _Unknown
-        self._cost_scale = scale
-        self._cost_int = {ident: int(price * scale) for ident, price in exact.items()}
-
     def plan_cost(self, ident: str) -> int:
-        return self._cost_int[ident]
+        """The credential's cost in quanta (it must be plannable)."""
+        found = self.cost_of(ident)
+        assert found is not None
+        return found
+
+    def cost_of(self, ident: str) -> int | None:
+        assert self.cost is not None
+        spec = self.index.credentials.get(ident)
+        return None if spec is None else self.nums.cost_units(spec, self.cost)
 
     def credential_servers(self, node: Node) -> set[str]:
         return {node.ident, *self.index.recognised_as.get(node.ident, ())}
@@ -419,13 +480,13 @@ class Search:
         servers = [
             c
             for c in self.credential_servers(node)
-            if c in self._cost_int and c not in banned and c != exclude
+            if c not in banned and c != exclude and self.cost_of(c) is not None
             and c not in branch.no_plan
         ]  # fmt: skip
         if not servers:
             return None
-        best_id = min(servers, key=lambda c: (self._cost_int[c], c))
-        return Option(self._cost_int[best_id], 1, (best_id,), ((leaf, best_id, None),))
+        best_id = min(servers, key=lambda c: (self.plan_cost(c), c))
+        return Option(self.plan_cost(best_id), 1, (best_id,), ((leaf, best_id, None),))
 
     # -- trees --------------------------------------------------------------------------
 
@@ -443,14 +504,28 @@ class Search:
             return None
         if kind in CHILD_KINDS:
             found: list[Option] = []
-            for child in node.children:
+            skip: tuple[int, ...] = ()
+            if kind == "all" and self.cost is not None and not owner:
+                pair = shared_pair(self, node)
+                if pair is not None:
+                    joint = self._relax_pair(node, pair, items, branch, exclude)
+                    if joint is None:
+                        return None
+                    if joint is not NOT_HANDLED:
+                        found.append(joint)
+                        skip = pair[:2]
+            for position, child in enumerate(node.children):
+                if position in skip:
+                    continue
                 option = self.relax(owner, child, items, branch, exclude)
                 if option is None:
                     if kind == "all":
                         return None
                     continue
                 found.append(option)
-            needed = len(node.children) if kind == "all" else 1 if kind == "any" else node.needed
+            if kind == "all":
+                return _merge(found)
+            needed = 1 if kind == "any" else node.needed
             if len(found) < needed:
                 return None
             if needed == len(found):
@@ -464,6 +539,27 @@ class Search:
             if inner is not None and (own is None or inner.key < own.key):
                 return inner
         return own
+
+    def _relax_pair(
+        self,
+        node: Node,
+        pair: tuple[int, int, Node, Node],
+        items: Sequence[Item],
+        branch: _Branch,
+        exclude: str | None,
+    ) -> Any:
+        """Two children of an `all` whose collection leaves share candidates, solved as one
+        knapsack in which each credential serves at most one of them (an exact relaxation
+        of the pair). NOT_HANDLED when the pair does not fit that shape here."""
+        first, second, one, two = pair
+        for position in (first, second):
+            child = node.children[position]
+            # A nested qualification held (or recognised) is served on its own.
+            if child.kind == "credential" and (
+                self.solve_leaf("", child, items, branch, exclude) is not None
+            ):
+                return NOT_HANDLED
+        return _joint_knapsack(self, one, two, items, branch, exclude)
 
     @staticmethod
     def conflict(option: Option) -> tuple[str, tuple, tuple] | None:
@@ -487,7 +583,7 @@ class Search:
             while stack:
                 self.checks += 1
                 if self.checks > CHECK_LIMIT:
-                    raise _Unknown
+                    raise Unknown
                 current = stack.pop()
                 option = self.relax(owner, tree, items, current)
                 if option is None:
@@ -518,23 +614,40 @@ class Search:
         assert self.cost is not None
         solver = self.solver
         tree = solver.tree(qualification)
-        self._prepare_costs(self._universe(tree))
         items = solver.usable(qualification)
+        leaves = list(tree.leaves())
+        self._leaf_order = {leaf.path: n for n, leaf in enumerate(leaves)}
+        self._leaf_nodes = {leaf.path: leaf for leaf in leaves}
+        self._collections = [leaf for leaf in leaves if leaf.kind in ("credits", "count")]
+        self._named = set()
+        for leaf in leaves:
+            if leaf.kind == "credential":
+                self._named.update(self.credential_servers(leaf))
+        self._held = {item.spec.id for item in solver.wallet}
+        self._signatures: dict[str, Any] = {}
         heap: list[tuple[tuple, int, _Branch, Option]] = []
         counter = 0
 
+        seen: set[_Branch] = set()
+
         def push(branch: _Branch) -> None:
             nonlocal counter
+            if branch in seen:  # two orders of the same choices
+                return
+            seen.add(branch)
             option = self._bound(tree, items, branch)
             if option is not None:
-                counter += 1
+                # Among equal bounds the newest branch first: depth first reaches a real
+                # plan sooner, and any order among equal bounds is exact.
+                counter -= 1
                 heapq.heappush(heap, (option.key, counter, branch, option))
 
         push(ROOT)
+        self.root = heap[0][3] if heap else None
         while heap:
             self.nodes += 1
             if self.nodes > NODE_LIMIT:
-                raise _Unknown
+                raise Unknown
             _, _, branch, option = heapq.heappop(heap)
             children = self._split(branch, option)
             if children is None:
@@ -542,28 +655,6 @@ class Search:
             for child in children:
                 push(child)
         return None
-
-    def _universe(self, tree: Node) -> set[str]:
-        """Every credential a plan could use: the leaves' candidates, closed under prerequisites."""
-        solver = self.solver
-        found: set[str] = set()
-        pending: list[Node] = list(tree.leaves())
-        while pending:
-            leaf = pending.pop()
-            if leaf.kind == "credential":
-                new: Sequence[str] | set[str] = self.credential_servers(leaf)
-            elif leaf.kind in ("credits", "count"):
-                new = self.index.filter_candidates(leaf.where)
-            else:
-                continue
-            for ident in new:
-                spec = self.index.credentials.get(ident)
-                if spec is None or ident in found:
-                    continue
-                found.add(ident)
-                if spec.prerequisites is not None:
-                    pending.extend(solver.prerequisite_tree(ident).leaves())
-        return found
 
     def _forced_items(self, forced: frozenset[str] | set[str], skip: str | None) -> list[Item]:
         return [self.solver.planned_item(c) for c in sorted(forced) if c != skip]
@@ -576,21 +667,17 @@ class Search:
         if main is None or not branch.forced:
             return main
         forced = sorted(branch.forced)
-        paid = Option(sum(self._cost_int[c] for c in forced), len(forced), tuple(forced), ())
+        paid = Option(sum(self.plan_cost(c) for c in forced), len(forced), tuple(forced), ())
         return _merge([main, paid])
 
     def _split(self, branch: _Branch, option: Option) -> list[_Branch] | None:
         """None when the branch's relaxed optimum is a real plan, else the branches to try."""
         clash = self.conflict(option)
         if clash is not None:
-            credential, first, second = clash
-            return [
-                branch.but(bans=branch.bans | {(first, credential)}),
-                branch.but(bans=branch.bans | {(second, credential)}),
-            ]
+            return self._split_clash(branch, *clash)
         planned = frozenset(option.ids)
         if len(planned) != len(option.ids):
-            raise _Unknown  # a credential paid twice always shows as a clash first
+            raise Unknown  # a credential paid twice always shows as a clash first
         for ident in sorted(planned):
             if self.index.credentials[ident].prerequisites is None:
                 continue
@@ -603,6 +690,85 @@ class Search:
                 ]
             return self._split_prerequisites(ident, planned, branch)
         return self._follow(planned, branch)
+
+    def _split_clash(
+        self, branch: _Branch, credential: str, first: tuple, second: tuple
+    ) -> list[_Branch]:
+        """Two branches: the credential does not serve one leaf, or does not serve the other.
+
+        When two collection leaves of the rule want the same credential c and c is one of a
+        class of credentials interchangeable everywhere in the question (same cost, same
+        roles in every leaf, no prerequisites, named nowhere, not held), swapping members of
+        the class between the leaves changes nothing, and an optimal plan uses a class's
+        smallest ids. So some optimal plan gives the earlier leaf only members below the
+        later leaf's; the branch where c does not serve the earlier leaf may then also keep
+        the earlier leaf off every member after c. Without this, the search would try every
+        way to share the class between the leaves.
+        """
+        order = self._leaf_order
+        if order.get(second[1], 0) < order.get(first[1], 0):
+            first, second = second, first
+        later = branch.but(bans=branch.bans | {(second, credential)})
+        earlier_bans = {(first, credential)}
+        for other in self._interchangeable(credential, first, second):
+            earlier_bans.add((first, other))
+        earlier = branch.but(bans=branch.bans | earlier_bans)
+        return [later, earlier]
+
+    def _interchangeable(self, credential: str, first: tuple, second: tuple) -> list[str]:
+        """Members after `credential` of its class, when the class is interchangeable
+        everywhere (see `_split_clash`); [] otherwise."""
+        nodes = self._leaf_nodes
+        if first[0] or second[0] or first[1] not in nodes or second[1] not in nodes:
+            return []
+        one, two = nodes[first[1]], nodes[second[1]]
+        if one.kind not in ("credits", "count") or two.kind not in ("credits", "count"):
+            return []
+        signature = self._signature(credential)
+        if signature is None:
+            return []
+        table = leaf_table(self.solver, one, self.cost or "count")
+        number = table.member_class.get(credential)
+        if number is None:
+            return []
+        members = table.classes[number][2]
+        start = bisect.bisect_right(members, credential)
+        found = []
+        for other in members[start : start + SYMMETRY_HORIZON]:
+            if self._signature(other) == signature:
+                found.append(other)
+        return found
+
+    def _signature(self, ident: str) -> tuple | None:
+        """What a credential does in this question: its cost and its class in every
+        collection leaf; None when it is not freely interchangeable."""
+        found = self._signatures.get(ident, self)
+        if found is not self:
+            return found  # type: ignore[return-value]
+        spec = self.index.credentials[ident]
+        found = None
+        if (
+            spec.prerequisites is None
+            and ident not in self._named
+            and ident not in self._held
+            and not self._in_prerequisites(ident)
+        ):
+            cost = self.cost_of(ident)
+            if cost is not None:
+                classes = []
+                for node in self._collections:
+                    table = leaf_table(self.solver, node, self.cost or "count")
+                    classes.append(table.member_class.get(ident))
+                found = (cost, tuple(classes))
+        self._signatures[ident] = found
+        return found
+
+    def _in_prerequisites(self, ident: str) -> bool:
+        """Whether the credential could serve anyone's prerequisites."""
+        from registry.stacking.engine import PREREQUISITE, reach
+
+        owners = reach(self.solver.index.catalogue).owners(ident, as_held=True)
+        return any(kind == PREREQUISITE for kind, _ in owners)
 
     def prerequisites_hold(
         self, owner: str, planned: frozenset[str], branch: _Branch
@@ -638,7 +804,7 @@ class Search:
             ]
         clash = self.conflict(option)
         if clash is None:
-            raise _Unknown  # the relaxation met them while the exact check did not
+            raise Unknown  # the relaxation met them while the exact check did not
         credential, first, second = clash
         return [
             branch.but(bans=branch.bans | {(first, credential)}),
@@ -670,12 +836,12 @@ class Search:
         owner = min(remaining)
         option = self.prerequisites_hold(owner, planned, branch)
         if option is None:
-            raise _Unknown
+            raise Unknown
         leaning = sorted(
             c for _, c, item in option.uses if item is not None and item.planned and c in remaining
         )
         if not leaning:
-            raise _Unknown
+            raise Unknown
         other = leaning[0]
         return [
             branch.but(scope_bans=branch.scope_bans | {(owner, other)}),
@@ -689,11 +855,53 @@ class Search:
         # when one quantum of cost is wider than that slack at this cost.
         best = option.cost / self._cost_scale
         if 4 * COST_SLACK * max(1.0, best) * self._cost_scale >= 1:
-            raise _Unknown
+            raise Unknown
         total = sum(
             self.index.plan_cost(self.index.credentials[c], self.cost) or 0.0 for c in chosen
         )
         return Plan(tuple(self.solver.learner_order(chosen)), total)
+
+
+NOT_HANDLED: Any = object()
+
+
+def _collection_of(child: Node) -> Node | None:
+    """The collection leaf a child of an `all` stands for: itself, or a nested
+    qualification whose whole rule is one collection leaf."""
+    if child.kind in ("credits", "count"):
+        return child
+    if child.kind == "credential" and child.expansion is not None:
+        inner = child.expansion
+        if inner.kind in ("credits", "count"):
+            return inner
+    return None
+
+
+def shared_pair(search: Search, node: Node) -> tuple[int, int, Node, Node] | None:
+    """The first two children of an `all` whose collection leaves share a candidate and
+    carry no share part (cached on the node per cost)."""
+    assert search.cost is not None
+    key = ("shared-pair", search.cost)
+    if key in node.memo:
+        return node.memo[key]
+    found = None
+    leaves = [(n, _collection_of(child)) for n, child in enumerate(node.children)]
+    leaves = [(n, leaf) for n, leaf in leaves if leaf is not None]
+    try:
+        tables = {n: leaf_table(search.solver, leaf, search.cost) for n, leaf in leaves}
+    except Unknown:
+        tables = {}
+    for (n, one), (m, two) in itertools.combinations(leaves, 2):
+        if n not in tables or m not in tables:
+            continue
+        if tables[n].shares or tables[m].shares:
+            continue
+        small, large = sorted((tables[n].member_class, tables[m].member_class), key=len)
+        if any(ident in large for ident in small):
+            found = (n, m, one, two)
+            break
+    node.memo[key] = found
+    return found
 
 
 def explain(tree: Node, option: Option) -> list[dict]:
@@ -875,19 +1083,51 @@ def _knapsack(
                 totals[d] += roles[d]
         return totals
 
+    # Dimensions another one already implies are dropped from the program (a part whose
+    # filter every candidate passes, say); a share's balance is always kept.
+    keep = _needed_dimensions(
+        [*(roles for roles, _, _ in ranked), *(c[0] for _, cs in optional for c in cs),
+         *(roles for roles, _, _ in mandatory)],
+        thresholds,
+        shares,
+    )  # fmt: skip
+    if len(keep) < dims:
+        begin = tuple(begin[d] for d in keep)
+        moves = [(i, [(tuple(r[d] for d in keep), k) for r, k in m]) for i, m in moves]
+        runs = [(tuple(g[d] for d in keep), deltas) for g, deltas in runs]
+        limits = [limits[d] for d in keep]
+        goals = [goals[d] for d in keep]
     result: tuple[list[str], list] | None = None
     if shares:
         # Without the share the leaf is a relaxation of itself: when its optimum happens to
         # meet the share (as it mostly does), it is the optimum.
-        share = shares[0]
-        keep = [d for d in range(dims) if d != share]
-        loose = _solve_sums(
-            tuple(begin[d] for d in keep),
-            [(i, [(tuple(r[d] for d in keep), k) for r, k in m]) for i, m in moves],
-            [(tuple(g[d] for d in keep), deltas) for g, deltas in runs],
-            [limits[d] for d in keep],
-            [goals[d] for d in keep],
-        )
+        share = keep.index(shares[0])
+        rest = [d for d in range(len(keep)) if d != share]
+
+        def without(positive_only: bool) -> tuple[int, tuple] | None:
+            return _solve_sums(
+                tuple(begin[d] for d in rest),
+                [
+                    (
+                        i,
+                        [
+                            (tuple(r[d] for d in rest), k)
+                            for r, k in m
+                            if not positive_only or r[share] >= 0
+                        ],
+                    )
+                    for i, m in moves
+                ],
+                [
+                    (tuple(g[d] for d in rest), deltas)
+                    for g, deltas in runs
+                    if not positive_only or g[share] >= 0
+                ],
+                [limits[d] for d in rest],
+                [goals[d] for d in rest],
+            )
+
+        loose = without(False)
         if loose is None:
             return None
         planned, used = unpack(loose)
@@ -895,11 +1135,22 @@ def _knapsack(
         if _meets(tuple(totals), thresholds, shares):
             result = planned, used
         else:
-            trimmed = [u for u in used if u[0][share] >= 0]
+            trimmed = [u for u in used if u[0][shares[0]] >= 0]
             if _meets(tuple(totals_of(planned, trimmed)), thresholds, shares):
                 result = planned, trimmed
         if result is None:
-            found = _solve_share(begin, moves, runs, limits, goals, share)
+            # Entries inside the share's filter alone keep the balance at or above 0: their
+            # best answer, if any, is a real answer and caps every key worth keeping.
+            inside = without(True)
+            ceiling = None if inside is None else inside[0]
+            prices = (
+                [[price for _, price, _, _ in choices] for _, choices in optional],
+                [price for _, price, _ in ranked],
+                base << top,
+            )
+            found = _solve_share_apart(begin, moves, runs, limits, goals, share)
+            if found is NOT_HANDLED:
+                found = _solve_share(begin, moves, runs, limits, goals, share, ceiling, prices)
             if found is None:
                 return None
             result = unpack(found)
@@ -938,6 +1189,8 @@ def _solve_sums(
     span = range(dims)
     if dims == 1 and not moves:
         return _solve_line(begin[0], runs, limits[0])
+    if dims == 2 and not moves:
+        return _solve_plane(begin, runs, limits, goals)
     states: dict[tuple[int, ...], int] = {begin: 0}
     picks: dict[tuple[int, ...], tuple] = {begin: ()}
     for ident, choices in moves:
@@ -953,7 +1206,7 @@ def _solve_sums(
                     new_picks[target] = (*picks[state], (ident, number))
         states, picks = new, new_picks
         if len(states) > STATE_LIMIT:
-            raise _Unknown
+            raise Unknown
     for gains, deltas in runs:
         new = dict(states)
         new_picks = dict(picks)
@@ -971,7 +1224,7 @@ def _solve_sums(
                     new_picks[current] = picks[state]
         states, picks = new, new_picks
         if len(states) > STATE_LIMIT:
-            raise _Unknown
+            raise Unknown
     best: int | None = None
     best_state = None
     for state, key in states.items():
@@ -1009,6 +1262,149 @@ def _solve_line(begin: int, runs: Runs, limit: int) -> tuple[int, tuple] | None:
     return None if found is None else (found, ())
 
 
+def _solve_plane(
+    begin: tuple[int, ...], runs: Runs, limits: list[int], goals: list[int]
+) -> tuple[int, tuple] | None:
+    """`_solve_sums` in two dimensions without optional groups, on a flat list."""
+    first, second = limits
+    width = second + 1
+    plane: list[int | None] = [None] * ((first + 1) * width)
+    plane[begin[0] * width + begin[1]] = 0
+    for (gain, other), deltas in runs:
+        new = list(plane)
+        for at, key in enumerate(plane):
+            if key is None:
+                continue
+            a, b = divmod(at, width)
+            for delta in deltas:
+                a2 = a + gain
+                if a2 > first:
+                    a2 = first
+                b2 = b + other
+                if b2 > second:
+                    b2 = second
+                if a2 == a and b2 == b:
+                    break
+                a, b = a2, b2
+                target = a * width + b
+                candidate = key + delta
+                old = new[target]
+                if old is None or candidate < old:
+                    new[target] = candidate
+        plane = new
+    best: int | None = None
+    for a in range(goals[0], first + 1):
+        for b in range(goals[1], second + 1):
+            key = plane[a * width + b]
+            if key is not None and (best is None or key < best):
+                best = key
+    return None if best is None else (best, ())
+
+
+def _solve_share_apart(
+    begin: tuple[int, ...],
+    moves: Moves,
+    runs: Runs,
+    limits: list[int],
+    goals: list[int],
+    share: int,
+) -> Any:
+    """A leaf with one threshold and one share, its two kinds of entries solved apart.
+
+    Every entry inside the share's filter adds c_in times what it adds to the threshold to
+    the balance, every one outside it c_out times (c_in > 0 > c_out), so an answer is a set
+    inside with total a and one outside with total b, a + b reaching the threshold and
+    c_in * a + c_out * b >= 0. The two sets share no credential, so the key of the answer is
+    the sum of theirs: the least key for each exact total on each side, then the best
+    allowed pair. Totals stay below threshold + the largest entry: in an inclusion-minimal
+    answer (`_value_bound` with no parts) one more entry than needed would be removable.
+    NOT_HANDLED when the leaf has other dimensions or a group could fall on either side.
+    """
+    if len(limits) != 2 or begin != (0, 0):
+        return NOT_HANDLED
+    measure = 1 - share
+    goal = goals[measure]
+    sides: dict[bool, tuple[Moves, Runs]] = {True: ([], []), False: ([], [])}
+    ratio: dict[bool, Fraction] = {}
+
+    def side_of(roles: tuple[int, ...]) -> bool | None:
+        amount, balance = roles[measure], roles[share]
+        if amount <= 0 or balance == 0:
+            return None
+        inside = balance > 0
+        found = ratio.setdefault(inside, Fraction(balance, amount))
+        return inside if found == Fraction(balance, amount) else None
+
+    for ident, choices in moves:
+        kinds = {side_of(roles) for roles, _ in choices}
+        if len(kinds) != 1 or None in kinds:
+            return NOT_HANDLED
+        sides[kinds.pop()][0].append((ident, choices))  # type: ignore[index]
+    for gains, deltas in runs:
+        kind = side_of(gains)
+        if kind is None:
+            return NOT_HANDLED
+        sides[kind][1].append((gains, deltas))
+    largest = max(
+        [g[measure] for g, _ in runs] + [r[measure] for _, cs in moves for r, _ in cs] + [0]
+    )
+    top = goal + largest
+
+    def exact_totals(side: tuple[Moves, Runs]) -> list[tuple[int, tuple] | None]:
+        line: list[tuple[int, tuple] | None] = [None] * (top + 1)
+        line[0] = (0, ())
+        side_moves, side_runs = side
+        for ident, choices in side_moves:
+            new = list(line)
+            for total, found in enumerate(line):
+                if found is None:
+                    continue
+                for number, (roles, delta) in enumerate(choices):
+                    reach = total + roles[measure]
+                    if reach > top:
+                        continue
+                    candidate = found[0] + delta
+                    old = new[reach]
+                    if old is None or candidate < old[0]:
+                        new[reach] = (candidate, (*found[1], (ident, number)))
+            line = new
+        for gains, deltas in side_runs:
+            gain = gains[measure]
+            new = list(line)
+            for total, found in enumerate(line):
+                if found is None:
+                    continue
+                reach = total
+                for delta in deltas:
+                    reach += gain
+                    if reach > top:
+                        break
+                    candidate = found[0] + delta
+                    old = new[reach]
+                    if old is None or candidate < old[0]:
+                        new[reach] = (candidate, found[1])
+            line = new
+        return line
+
+    inside, outside = exact_totals(sides[True]), exact_totals(sides[False])
+    lift = ratio.get(True, Fraction(1))
+    sink = -ratio.get(False, Fraction(-1))
+    best: tuple[int, tuple] | None = None
+    for a, found_in in enumerate(inside):
+        if found_in is None:
+            continue
+        # Outside totals b allowed with this a: a + b >= goal and lift * a >= sink * b.
+        most = min(top - a, math.floor(lift * a / sink)) if sink else top - a
+        for b in range(max(0, goal - a), most + 1):
+            found_out = outside[b]
+            if found_out is None:
+                continue
+            key = found_in[0] + found_out[0]
+            if best is None or key < best[0]:
+                best = (key, (*found_in[1], *found_out[1]))
+    return best
+
+
 def _solve_share(
     begin: tuple[int, ...],
     moves: Moves,
@@ -1016,8 +1412,15 @@ def _solve_share(
     limits: list[int],
     goals: list[int],
     share: int,
+    ceiling: int | None = None,
+    prices: tuple[list[list[int]], list[int], int] | None = None,
 ) -> tuple[int, tuple] | None:
     """`_solve_sums` with one share balance kept apart: per capped sum, a Pareto front.
+
+    Keys only grow along the way, so a key above `ceiling` (a known answer's) is dropped;
+    with `prices` (of each move's choices and each run's members, and the key of one unit
+    of cost) so is one whose cost plus the least the rest could cost to reach every goal
+    (each still missing quantum at the cheapest rate left) exceeds the ceiling's.
 
     The front holds (balance, key) pairs where no other pair has as high a balance and as
     low a key (such a pair would serve every completion at least as well). A balance that
@@ -1028,12 +1431,37 @@ def _solve_share(
     dims = len(limits)
     span = [d for d in range(dims) if d != share]
     steps: list[tuple[str, list[tuple[tuple[int, ...], int]]] | tuple[None, tuple]] = []
-    for ident, choices in moves:
+    rates: list[list[float]] = []  # per step, the cheapest cost per quantum of each goal
+    move_prices, run_prices, unit = prices if prices is not None else ([], [], 0)
+
+    def cheapest(gains_prices: list[tuple[tuple[int, ...], int]]) -> list[float]:
+        found = []
+        for d in span:
+            ratios = [price / gains[d] for gains, price in gains_prices if gains[d] > 0]
+            found.append(min(ratios, default=math.inf))
+        return found
+
+    for number, (ident, choices) in enumerate(moves):
         steps.append((ident, choices))
+        if prices is not None:
+            pairs = [(c[0], price) for c, price in zip(choices, move_prices[number], strict=True)]
+            rates.append(cheapest(pairs))
     # Classes that lift the balance first, so the later ones can only lower it.
-    ordered = sorted(runs, key=lambda run: -run[0][share])
-    for run in ordered:
-        steps.append((None, run))
+    order = sorted(range(len(runs)), key=lambda n: -runs[n][0][share])
+    for number in order:
+        steps.append((None, runs[number]))
+        if prices is not None:
+            rates.append(cheapest([(runs[number][0], run_prices[number])]))
+    # The cheapest rate from each step on.
+    after_rates: list[list[float]] = [[math.inf] * len(span) for _ in range(len(steps) + 1)]
+    if prices is not None:
+        for position in range(len(steps) - 1, -1, -1):
+            after_rates[position] = [
+                min(a, b) for a, b in zip(rates[position], after_rates[position + 1], strict=True)
+            ]
+    ceiling_cost = None
+    if prices is not None and ceiling is not None and unit:
+        ceiling_cost = ceiling // unit  # a key is its cost times unit, plus less than unit
     lift: list[int] = [0] * (len(steps) + 1)
     drop: list[int] = [0] * (len(steps) + 1)
     for position in range(len(steps) - 1, -1, -1):
@@ -1052,8 +1480,23 @@ def _solve_share(
         tuple(begin[d] for d in span): [(begin[share], 0, ())]
     }
 
-    def insert(front: list[tuple[int, int, tuple]], entry: tuple[int, int, tuple]) -> None:
+    def insert(
+        front: list[tuple[int, int, tuple]],
+        entry: tuple[int, int, tuple],
+        state: tuple[int, ...] = (),
+        position: int = 0,
+    ) -> None:
         balance, key, _ = entry
+        if ceiling is not None and key > ceiling:
+            return
+        if ceiling_cost is not None and state:
+            least = 0.0
+            for i, d in enumerate(span):
+                missing = goals[d] - state[i]
+                if missing > 0:
+                    least = max(least, missing * after_rates[position][i])
+            if least == math.inf or key // unit + math.floor(least * (1 - 1e-9)) > ceiling_cost:
+                return
         for other in front:
             if other[0] >= balance and other[1] <= key:
                 return
@@ -1062,7 +1505,7 @@ def _solve_share(
 
     total = 0
     for position, (ident, body) in enumerate(steps):
-        ceiling = min(cap, drop[position + 1])
+        top = min(cap, drop[position + 1])
         floor = -lift[position + 1]
         new = {state: list(front) for state, front in fronts.items()}
         for state, front in fronts.items():
@@ -1072,27 +1515,31 @@ def _solve_share(
                         target = tuple(
                             [min(limits[d], state[i] + roles[d]) for i, d in enumerate(span)]
                         )
-                        moved = min(ceiling, balance + roles[share])
+                        moved = min(top, balance + roles[share])
                         if moved < floor:
                             continue
                         front_at = new.setdefault(target, [])
-                        insert(front_at, (moved, key + delta, (*picked, (ident, number))))
+                        entry = (moved, key + delta, (*picked, (ident, number)))
+                        insert(front_at, entry, target, position + 1)
                     continue
                 gains, deltas = body  # type: ignore[misc]
                 current = state
-                moved = balance
+                running = balance  # the cap applies to what is kept, not along the run
                 for delta in deltas:
                     current = tuple(
                         [min(limits[d], current[i] + gains[d]) for i, d in enumerate(span)]
                     )
-                    moved = min(ceiling, moved + gains[share])
-                    if moved < floor:
-                        break
-                    insert(new.setdefault(current, []), (moved, key + delta, picked))
+                    running += gains[share]
+                    if running < floor:
+                        if gains[share] < 0:
+                            break  # only sinks further
+                        continue  # may yet rise above the floor
+                    entry = (min(top, running), key + delta, picked)
+                    insert(new.setdefault(current, []), entry, current, position + 1)
         fronts = new
         total = sum(len(front) for front in fronts.values())
         if total > STATE_LIMIT:
-            raise _Unknown
+            raise Unknown
     best: tuple[int, tuple] | None = None
     for state, front in fronts.items():
         if not all(state[i] >= goals[d] for i, d in enumerate(span)):
@@ -1101,6 +1548,26 @@ def _solve_share(
             if balance >= 0 and (best is None or key < best[0]):
                 best = (key, picked)
     return best
+
+
+def _needed_dimensions(
+    roles: list[tuple[int, ...]], thresholds: tuple[int, ...], shares: Sequence[int] = ()
+) -> list[int]:
+    """The dimensions to keep: an "at least" one that every entry feeds exactly as another
+    "at least" one with a threshold no lower is met whenever that one is."""
+    dims = len(thresholds)
+    keep = []
+    for d in range(dims):
+        implied = d not in shares and any(
+            e != d
+            and e not in shares
+            and (thresholds[e] > thresholds[d] or (thresholds[e] == thresholds[d] and e < d))
+            and all(r[d] == r[e] for r in roles)
+            for e in range(dims)
+        )
+        if not implied:
+            keep.append(d)
+    return keep
 
 
 def _dominates(first: tuple[int, ...], second: tuple[int, ...]) -> bool:
@@ -1197,13 +1664,342 @@ def exact_assignment(solver: Solver, qualification: str) -> list[dict] | Any | N
     """The assignment completing the qualification, None when incomplete, or UNKNOWN."""
     try:
         return Search(solver, None).assignment(qualification)
-    except _Unknown:
+    except Unknown:
         return UNKNOWN
 
 
 def exact_plan(solver: Solver, qualification: str, cost: str) -> Plan | Any | None:
     """The least-cost plan (rule 6), None when unreachable, or UNKNOWN."""
+    return plan_and_bound(solver, qualification, cost)[0]
+
+
+def plan_and_bound(solver: Solver, qualification: str, cost: str) -> tuple[Any, Any]:
+    """The plan as `exact_plan` gives it, and the relaxed optimum's cost in quanta.
+
+    The relaxed cost is a lower bound on every plan's cost (None when even the relaxation has
+    no answer, UNKNOWN when it could not be computed).
+    """
+    search = Search(solver, cost)
     try:
-        return Search(solver, cost).plan(qualification)
-    except _Unknown:
-        return UNKNOWN
+        plan = search.plan(qualification)
+    except Unknown:
+        plan = UNKNOWN
+    if search.root is not None:
+        return plan, search.root.cost
+    if plan is None:
+        return None, None
+    try:
+        bound = search.relax("", solver.tree(qualification), solver.usable(qualification), ROOT)
+    except Unknown:
+        return plan, UNKNOWN
+    return plan, None if bound is None else bound.cost
+
+
+# -- two leaves sharing candidates ------------------------------------------------------------
+
+
+def _joint_classes(
+    search: Search, one: Node, two: Node
+) -> list[tuple[int | None, int | None, list[str]]]:
+    """Candidates of either leaf grouped by (class in one, class in two, cost), ids sorted.
+
+    Inside such a group credentials are interchangeable for both leaves, so an optimal
+    answer uses a group's smallest ids, however it splits them between the leaves.
+    """
+    key = ("joint-classes", one.path, two.path)
+    found = search.joints.get(key)
+    if found is None:
+        assert search.cost is not None
+        first = leaf_table(search.solver, one, search.cost)
+        second = leaf_table(search.solver, two, search.cost)
+        groups: dict[tuple, list[str]] = {}
+        for ident in {*first.member_class, *second.member_class}:
+            mark = (first.member_class.get(ident), second.member_class.get(ident))
+            groups.setdefault((*mark, search.plan_cost(ident)), []).append(ident)
+        found = [
+            (a, b, sorted(members))
+            for (a, b, _), members in sorted(
+                groups.items(), key=lambda pair: (str(pair[0][0]), str(pair[0][1]), pair[0][2])
+            )
+        ]
+        search.joints[key] = found
+    return found
+
+
+def _joint_knapsack(
+    search: Search,
+    one: Node,
+    two: Node,
+    items: Sequence[Item],
+    branch: _Branch,
+    exclude: str | None,
+) -> Any:
+    """The least key over answers for both leaves that use each credential at most once.
+
+    The same dynamic program as `_knapsack` over the two leaves' sums side by side; a
+    group's prefix of j credentials is split every way between the leaves (k to the
+    first, j - k to the second, within what an inclusion-minimal answer of each can use).
+    """
+    nums = search.nums
+    sides = []
+    for node in (one, two):
+        table = leaf_table(search.solver, node, search.cost or "count")
+        leaf = ("", node.path)
+        banned = {c for key, c in branch.bans if key == leaf}
+        sides.append((node, table, leaf, banned))
+    dims = [len(side[1].thresholds) for side in sides]
+    width = dims[0] + dims[1]
+
+    def place(side: int, roles: tuple[int, ...]) -> tuple[int, ...]:
+        zeros = (0,) * dims[1 - side]
+        return (*roles, *zeros) if side == 0 else (*zeros, *roles)
+
+    # Free servers, one group per credential, each choice serving one leaf; a credential
+    # held may also be planned again (a retake) where its entry falls short.
+    groups: dict[str, list[tuple[tuple[int, ...], int, Item | None]]] = {}
+    for side, (node, table, _, banned) in enumerate(sides):
+        for item in items:
+            if item.spec.id in banned or not eligible(search.index, node, item):
+                continue
+            value = nums.value(item.spec, node.unit)
+            flags = [item_matches(item, part.where) for part in node.parts]
+            roles = entry_roles(table, node, value, flags)
+            groups.setdefault(item.spec.id, []).append((place(side, roles), side, item))
+    retakes: dict[str, list[tuple[tuple[int, ...], int]]] = {}
+    for ident, choices in groups.items():
+        if any(item is not None and item.planned for _, _, item in choices):
+            continue  # already planned: free wherever it serves
+        if ident in branch.no_plan or ident == exclude:
+            continue
+        for side, (_, table, _, banned) in enumerate(sides):
+            number = table.member_class.get(ident)
+            if number is None or ident in banned:
+                continue
+            roles = place(side, table.classes[number][0])
+            if any(c[1] == side and _dominates(c[0], roles) for c in choices):
+                continue
+            retakes.setdefault(ident, []).append((roles, side))
+    thresholds = (*sides[0][1].thresholds, *sides[1][1].thresholds)
+    start = [0] * width
+    mandatory: list[tuple[tuple[int, ...], int, str, Item | None]] = []
+    optional: list[tuple[str, list[tuple[tuple[int, ...], int, Item | None, int]]]] = []
+    for ident, choices in groups.items():
+        if ident not in retakes and len({side for _, side, _ in choices}) == 1:
+            best = next((c for c in choices if all(_dominates(c[0], o[0]) for o in choices)), None)
+            if best is not None:
+                mandatory.append((best[0], best[1], ident, best[2]))
+                start = [a + b for a, b in zip(start, best[0], strict=True)]
+                continue
+        options = [(roles, side, item, 0) for roles, side, item in choices]
+        options.extend((roles, side, None, 1) for roles, side in retakes.get(ident, ()))
+        optional.append((ident, options))
+
+    excluded = set(branch.no_plan) | set(groups)
+    if exclude is not None:
+        excluded.add(exclude)
+    limits_of = []
+    for _, table, _, _ in sides:
+        limits_of.append(
+            [_class_limit(roles, table.thresholds, (), 0) for roles, _, _ in table.classes]
+        )
+    runs: list[tuple[tuple[int, ...], tuple[int, ...], int, int, list[str], int]] = []
+    for first_class, second_class, members in _joint_classes(search, one, two):
+        caps = [
+            limits_of[0][first_class] if first_class is not None else 0,
+            limits_of[1][second_class] if second_class is not None else 0,
+        ]
+        if caps[0] + caps[1] <= 0:
+            continue
+        rolls = [
+            sides[0][1].classes[first_class][0] if first_class is not None else None,
+            sides[1][1].classes[second_class][0] if second_class is not None else None,
+        ]
+        plain: list[str] = []
+        for ident in members:
+            if ident in excluded:
+                continue
+            lost = [ident in sides[0][3], ident in sides[1][3]]
+            if lost[0] or lost[1]:
+                # Banned from one leaf: a group of its own that serves only the other.
+                only = [
+                    cap if not lost[n] and rolls[n] is not None else 0 for n, cap in enumerate(caps)
+                ]
+                if only[0] + only[1] > 0:
+                    price = search.plan_cost(ident)
+                    runs.append(_joint_run(rolls, only, [ident], price, dims))
+                continue
+            plain.append(ident)
+            if len(plain) >= caps[0] + caps[1]:
+                break
+        if plain:
+            runs.append(_joint_run(rolls, caps, plain, search.plan_cost(plain[0]), dims))
+
+    # One step per credential, in id order: each may serve the first leaf, the second, or
+    # neither (a group's members beyond what both leaves could use never matter).
+    steps: list[tuple[str, list[tuple[tuple[int, ...], int, int, Item | None]]]] = []
+    for gain_one, gain_two, cap_one, cap_two, members, price in runs:
+        choices = []
+        if cap_one:
+            choices.append(((*gain_one, *(0,) * dims[1]), price, 0, None))
+        if cap_two:
+            choices.append(((*(0,) * dims[0], *gain_two), price, 1, None))
+        steps.extend((ident, choices) for ident in members)
+    for ident, options in optional:
+        priced = [
+            (roles, search.plan_cost(ident) if paid else 0, side, item)
+            for roles, side, item, paid in options
+        ]
+        steps.append((ident, priced))
+    steps.sort(key=lambda step: step[0])
+    picked = _lexicographic_walk(tuple(start), steps, thresholds)
+    if picked is None:
+        return None
+    served: list[list[str]] = [[], []]
+    free_used: list[list[tuple[tuple[int, ...], str, Item | None]]] = [[], []]
+    for roles, side, ident, item in mandatory:
+        free_used[side].append((_own(roles, side, dims), ident, item))
+    for ident, (roles, _, side, item) in picked:
+        if item is None:
+            served[side].append(ident)
+        else:
+            free_used[side].append((_own(roles, side, dims), ident, item))
+    chosen = sorted(served[0] + served[1])
+    uses: list[tuple[tuple[str, str], str, Item | None]] = []
+    for side, (_, table, leaf, _) in enumerate(sides):
+        totals = [0] * dims[side]
+        for ident in served[side]:
+            roles = table.classes[table.member_class[ident]][0]
+            totals = [a + b for a, b in zip(totals, roles, strict=True)]
+        kept = _trim_free(free_used[side], totals, table.thresholds, ())
+        uses.extend((leaf, ident, item) for _, ident, item in kept)
+        uses.extend((leaf, ident, None) for ident in served[side])
+        if not kept and not served[side]:
+            uses.append((leaf, "", None))
+    cost = sum(search.plan_cost(ident) for ident in chosen)
+    return Option(cost, len(chosen), tuple(chosen), tuple(uses))
+
+
+def _lexicographic_walk(
+    start: tuple[int, ...],
+    steps: list[tuple[str, list[tuple[tuple[int, ...], int, int, Item | None]]]],
+    thresholds: tuple[int, ...],
+) -> list[tuple[str, tuple[tuple[int, ...], int, int, Item | None]]] | None:
+    """The least (cost, count, sorted ids) choice of at most one option per step reaching
+    every threshold (sums capped there), or None.
+
+    A table of the least (cost, count) that steps i.. need from each capped sum is filled
+    backwards (numpy, one array per step); then a walk in id order takes each paid step
+    whenever an optimal completion remains, since for equal cost and count the list that
+    holds the smaller id comes first.
+    """
+    import numpy as np
+
+    width = len(thresholds)
+    gcds = list(start)
+    for _, choices in steps:
+        for roles, *_ in choices:
+            gcds = [math.gcd(g, r) for g, r in zip(gcds, roles, strict=True)]
+    gcds = [g or 1 for g in gcds]
+    limits = tuple(-(-t // g) for t, g in zip(thresholds, gcds, strict=True))
+    size = 1
+    for limit in limits:
+        size *= limit + 1
+    if size * (len(steps) + 1) > JOINT_CELLS:
+        raise Unknown
+    prices = [price for _, choices in steps for _, price, _, item in choices]
+    count_base = len(steps) + 1
+    if (max(prices, default=0) * len(steps) + 1) * count_base >= 2**62:
+        raise Unknown
+    never = np.int64(2**62)
+
+    def scaled(roles: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(r // g for r, g in zip(roles, gcds, strict=True))
+
+    def shifted(table: Any, roles: tuple[int, ...]) -> Any:
+        """table[min(s + roles, limits)] for every s."""
+        out = table
+        for axis, gain in enumerate(roles):
+            if gain <= 0:
+                continue
+            length = limits[axis] + 1
+            index = np.minimum(np.arange(length) + gain, limits[axis])
+            out = np.take(out, index, axis=axis)
+        return out
+
+    goal = np.full(tuple(limit + 1 for limit in limits), never, dtype=np.int64)
+    goal[limits] = 0
+    tables = [goal]
+    moves = []
+    for _, choices in reversed(steps):
+        after = tables[-1]
+        best = after
+        options = []
+        for roles, price, _, item in choices:
+            gain = scaled(roles)
+            delta = price * count_base + (0 if item is not None else 1)
+            options.append((gain, delta))
+            best = np.minimum(best, shifted(after, gain) + delta)
+        tables.append(best)
+        moves.append(options)
+    tables.reverse()
+    moves.reverse()
+    state = tuple(min(limit, -(-value // g)) for value, g, limit in
+                  zip(start, gcds, limits, strict=True))  # fmt: skip
+    best = int(tables[0][state])
+    if best >= never:
+        return None
+    # Walk in id order keeping every sum some optimal answer can be at. A paid step is taken
+    # whenever an optimal completion remains (the same ids, whichever leaf each serves, so
+    # the same cost and count so far); a free step may be taken or not.
+    paid_so_far = 0
+    frontier: list[tuple[int, ...]] = [state]
+    trail: list[dict[tuple[int, ...], tuple]] = []
+    for number, (_, choices) in enumerate(steps):
+        after = tables[number + 1]
+        paid: dict[tuple[int, ...], tuple] = {}
+        other: dict[tuple[int, ...], tuple] = {}
+        paid_delta = 0
+        for here in frontier:
+            if paid_so_far + after[here] == best:
+                other.setdefault(here, (here, None))
+            for choice, (gain, delta) in zip(choices, moves[number], strict=True):
+                target = tuple(min(limits[d], here[d] + gain[d]) for d in range(width))
+                if paid_so_far + delta + after[target] != best:
+                    continue
+                if choice[3] is None:  # planned: the id joins the list
+                    paid.setdefault(target, (here, choice))
+                    paid_delta = delta
+                else:
+                    other.setdefault(target, (here, choice))
+        if paid:
+            paid_so_far += paid_delta
+            chosen = paid
+        else:
+            chosen = other
+        frontier = list(chosen)
+        trail.append(chosen)
+    here = frontier[0]
+    picked = []
+    for number in range(len(steps) - 1, -1, -1):
+        previous, choice = trail[number][here]
+        if choice is not None:
+            picked.append((steps[number][0], choice))
+        here = previous
+    picked.reverse()
+    return picked
+
+
+def _own(roles: tuple[int, ...], side: int, dims: list[int]) -> tuple[int, ...]:
+    return roles[: dims[0]] if side == 0 else roles[dims[0] :]
+
+
+def _joint_run(
+    rolls: list[tuple[int, ...] | None],
+    caps: list[int],
+    members: list[str],
+    price: int,
+    dims: list[int],
+) -> tuple[tuple[int, ...], tuple[int, ...], int, int, list[str], int]:
+    gain_one = rolls[0] if rolls[0] is not None else (0,) * dims[0]
+    gain_two = rolls[1] if rolls[1] is not None else (0,) * dims[1]
+    return (gain_one, gain_two, caps[0], caps[1], members, price)

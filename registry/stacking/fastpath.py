@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from registry.stacking import exact
-from registry.stacking.exact import exact_assignment
+from registry.stacking.exact import exact_assignment, exact_plan
 from registry.stacking.solver import (
     CHILD_KINDS,
     Item,
@@ -247,8 +247,9 @@ def complete(solver: Solver, qualification: str) -> list[dict] | None:
 
 def best_plan(solver: Solver, qualification: str, cost: str) -> Plan | None:
     """The least-cost plan (rule 6), or None when unreachable: fast paths, then the program."""
-    # exact_plan's search is not used for answers yet: on some wallets it returns a plan that
-    # is not the cheapest (tests/stacking/test_fast_exact.py keeps the case as a known bug).
+    found = exact_plan(solver, qualification, cost)
+    if found is not exact.UNKNOWN:
+        return found  # type: ignore[no-any-return]
     found = fast_plan(solver, qualification, cost)
     if found is UNKNOWN:
         return solver.plan(qualification, cost)

@@ -1,0 +1,187 @@
+"""The knapsack programs behind the exact search agree with plain enumeration.
+
+Each program takes groups of interchangeable credentials ("runs": take a prefix) and
+optional groups ("moves": take at most one choice), sums capped at limits, and keys that add
+up; the answer is the least key whose sums reach every goal (a share dimension must end at
+or above 0). Enumeration tries every prefix of every run and every choice of every move.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+
+import pytest
+
+from registry.stacking import exact
+
+ROUNDS = 3000 if os.environ.get("HYPOTHESIS_PROFILE") == "ci" else 100
+
+
+def brute(begin, moves, runs, limits, goals, share=None):
+    """The least key over every combination, or None."""
+    options = [[(None, 0), *choices] for _, choices in moves]
+    prefixes = []
+    for _, deltas in runs:
+        prefixes.append([(0, 0), *((j + 1, delta) for j, delta in enumerate(deltas))])
+    best = None
+    for picks in itertools.product(*options):
+        for lengths in itertools.product(*prefixes):
+            state = list(begin)
+            key = 0
+            for roles_delta in picks:
+                roles, delta = roles_delta
+                if roles is None:
+                    continue
+                key += delta
+                state = [
+                    s + r if d == share else min(limits[d], s + r)
+                    for d, (s, r) in enumerate(zip(state, roles, strict=True))
+                ]
+            for (gains, _), (length, delta) in zip(runs, lengths, strict=True):
+                key += delta
+                for _ in range(length):
+                    state = [
+                        s + g if d == share else min(limits[d], s + g)
+                        for d, (s, g) in enumerate(zip(state, gains, strict=True))
+                    ]
+            met = all(
+                (state[d] >= 0) if d == share else (state[d] >= goals[d]) for d in range(len(state))
+            )
+            if met and (best is None or key < best):
+                best = key
+    return best
+
+
+def random_problem(rng: random.Random, dims: int, share: bool):
+    limits = [rng.randint(1, 12) for _ in range(dims)]
+    goals = list(limits)
+    if share:
+        limits[-1] = rng.randint(5, 40)  # a share's cap
+        goals[-1] = 0
+
+    def roles() -> tuple[int, ...]:
+        found = [rng.randint(0, 5) for _ in range(dims)]
+        if share:
+            found[-1] = rng.choice([-3, -2, -1, 1, 2, 3]) * max(1, found[0])
+        return tuple(found)
+
+    runs = []
+    for _ in range(rng.randint(0, 4)):
+        gains = roles()
+        deltas, total = [], 0
+        for _ in range(rng.randint(1, 3)):
+            total += rng.randint(1, 9) * 64 + rng.randint(0, 63)
+            deltas.append(total)
+        runs.append((gains, deltas))
+    moves = []
+    for name in range(rng.randint(0, 3)):
+        choices = [(roles(), rng.choice([0, 0, rng.randint(1, 9) * 64])) for _ in range(2)]
+        moves.append((f"m{name}", choices))
+    begin = tuple(0 for _ in range(dims))
+    return begin, moves, runs, limits, goals
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_sums_agree_with_enumeration(dims: int) -> None:
+    rng = random.Random(dims)
+    for _ in range(ROUNDS):
+        begin, moves, runs, limits, goals = random_problem(rng, dims, share=False)
+        found = exact._solve_sums(begin, moves, runs, limits, goals)
+        want = brute(begin, moves, runs, limits, goals)
+        assert (found[0] if found else None) == want, (begin, moves, runs, limits, goals)
+
+
+@pytest.mark.parametrize("dims", [2, 3])
+def test_a_share_agrees_with_enumeration(dims: int) -> None:
+    """The share front keeps every balance that could still matter (a rising class may dip
+    below the floor before it climbs back: the case that once lost the optimum)."""
+    rng = random.Random(100 + dims)
+    for _ in range(ROUNDS):
+        begin, moves, runs, limits, goals = random_problem(rng, dims, share=True)
+        share = dims - 1
+        want = brute(begin, moves, runs, limits, goals, share)
+        # The cap must be one no answer needs to exceed: give it room.
+        limits[share] = 10**6
+        found = exact._solve_share(begin, moves, runs, limits, goals, share)
+        assert (found[0] if found else None) == want, (begin, moves, runs, limits, goals)
+        if want is not None:
+            capped = exact._solve_share(begin, moves, runs, limits, goals, share, want)
+            assert capped is not None and capped[0] == want
+
+
+def test_the_lexicographic_walk_agrees_with_enumeration() -> None:
+    """Least cost, then fewest paid steps, then the sorted ids that come first."""
+    rng = random.Random(7)
+    for _ in range(ROUNDS):
+        dims = rng.randint(1, 2)
+        thresholds = tuple(rng.randint(0, 9) for _ in range(dims))
+        steps = []
+        for number in range(rng.randint(0, 6)):
+            choices = []
+            for _ in range(rng.randint(1, 2)):
+                roles = tuple(rng.randint(0, 4) for _ in range(dims))
+                paid = rng.random() < 0.8
+                choices.append((roles, rng.randint(0, 3) if paid else 0, 0, None if paid else 1))
+            steps.append((f"c{number}", choices))
+        found = exact._lexicographic_walk(tuple(0 for _ in thresholds), steps, thresholds)
+        want = None
+        for picks in itertools.product(*[[None, *choices] for _, choices in steps]):
+            totals = [0] * dims
+            cost = 0
+            ids = []
+            for (ident, _), choice in zip(steps, picks, strict=True):
+                if choice is None:
+                    continue
+                roles, price, _, item = choice
+                totals = [t + r for t, r in zip(totals, roles, strict=True)]
+                cost += price
+                if item is None:
+                    ids.append(ident)
+            if all(t >= g for t, g in zip(totals, thresholds, strict=True)):
+                key = (cost, len(ids), sorted(ids))
+                if want is None or key < want:
+                    want = key
+        if want is None:
+            assert found is None
+            continue
+        assert found is not None
+        cost = sum(choice[1] for _, choice in found)
+        ids = sorted(ident for ident, choice in found if choice[3] is None)
+        assert (cost, len(ids), ids) == want, (steps, thresholds)
+
+
+def test_a_share_apart_agrees_with_enumeration() -> None:
+    """One threshold and one share whose entries weigh the balance in proportion to what
+    they add (as credits leaves and count leaves do): the two sides solved apart."""
+    rng = random.Random(11)
+    settled = 0
+    for _ in range(ROUNDS):
+        lift, sink = rng.randint(1, 5), rng.randint(1, 5)
+
+        def roles(inside: bool, lift: int = lift, sink: int = sink) -> tuple[int, int]:
+            amount = rng.randint(1, 4)
+            return (amount, lift * amount if inside else -sink * amount)
+
+        runs = []
+        for _ in range(rng.randint(0, 4)):
+            gains = roles(rng.random() < 0.5)
+            deltas, total = [], 0
+            for _ in range(rng.randint(1, 3)):
+                total += rng.randint(1, 9) * 64 + rng.randint(0, 63)
+                deltas.append(total)
+            runs.append((gains, deltas))
+        moves = []
+        for name in range(rng.randint(0, 2)):
+            inside = rng.random() < 0.5
+            choices = [(roles(inside), rng.choice([0, rng.randint(1, 9) * 64])) for _ in range(2)]
+            moves.append((f"m{name}", choices))
+        goal = rng.randint(1, 10)
+        limits, goals = [goal, 10**6], [goal, 0]
+        found = exact._solve_share_apart((0, 0), moves, runs, limits, goals, 1)
+        assert found is not exact.NOT_HANDLED
+        want = brute((0, 0), moves, runs, limits, goals, 1)
+        assert (found[0] if found else None) == want, (moves, runs, goal)
+        settled += 1
+    assert settled == ROUNDS
