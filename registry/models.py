@@ -11,6 +11,7 @@ from registry.credentials.models import (
     Recognition,
 )
 from registry.db import Base
+from registry.learners.models import WalletEntry
 from registry.providers.models import Provider
 from registry.review.models import (
     Assignment,
@@ -45,5 +46,6 @@ __all__ = [
     "Submission",
     "User",
     "UserRole",
+    "WalletEntry",
     "metadata",
 ]
