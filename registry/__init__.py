@@ -48,13 +48,27 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
 
-    from registry import api, auth, cli, credentials, providers, review, web
+    from registry import (
+        api,
+        auth,
+        cli,
+        credentials,
+        learners,
+        pathways,
+        providers,
+        review,
+        search,
+        web,
+    )
 
     web.init_app(app)
     auth.init_app(app)
     providers.init_app(app)
     credentials.init_app(app)
     review.init_app(app)
+    search.init_app(app)
+    pathways.init_app(app)
+    learners.init_app(app)
     api.init_app(app)
     cli.init_app(app)
     return app
