@@ -12,7 +12,7 @@ CHROMIUM := /usr/bin/chromium
 # Installing chromium needs root; use sudo when we are not root (CI and the dev machines are).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help demo test install chromium
+.PHONY: help demo test install chromium axe
 
 help:
 	@echo "make demo   install, migrate, load the demo data and serve http://127.0.0.1:5000"
@@ -36,8 +36,16 @@ chromium:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium </dev/null; \
 	fi
 
+# axe-core for the accessibility scan, at the version pinned in tests/browser/package-lock.json.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+	touch $@
+
+axe: $(AXE)
+
 # Lint, format check and tests all run, so one run shows every problem; any failure fails.
-test: install chromium
+test: install chromium axe
 	@status=0; \
 	$(VENV)/bin/ruff check . || status=1; \
 	$(VENV)/bin/ruff format --check . || status=1; \
