@@ -8,10 +8,26 @@ from registry.models import metadata
 config = context.config
 
 
+def include_name(name: str | None, type_: str, parents: dict) -> bool:
+    """Leave the database-specific full-text index out of the comparison with the models.
+
+    SQLite's FTS5 table `search_fts` comes with shadow tables (`search_fts_data`, ...), and
+    PostgreSQL's `search_entries.document` tsvector has a GIN index; migration 0006 makes them.
+    """
+    if type_ == "table":
+        return not (name or "").startswith("search_fts")
+    if type_ == "column":
+        return name != "document" or parents.get("table_name") != "search_entries"
+    if type_ == "index":
+        return name != "ix_search_entries_document"
+    return True
+
+
 def run_migrations_offline() -> None:
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
         target_metadata=metadata,
+        include_name=include_name,
         literal_binds=True,
         render_as_batch=True,
     )
@@ -43,6 +59,7 @@ def _run(connection) -> None:
         context.configure(
             connection=connection,
             target_metadata=metadata,
+            include_name=include_name,
             # SQLite cannot ALTER most things; batch mode rebuilds tables instead.
             render_as_batch=sqlite,
             # registry.db makes SQLite open real transactions, so DDL can be all or nothing.

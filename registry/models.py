@@ -23,6 +23,13 @@ from registry.review.models import (
     RubricVersion,
     Submission,
 )
+from registry.search.models import (
+    SearchEntry,
+    SearchLanguage,
+    SearchState,
+    SearchSubject,
+    SubjectField,
+)
 
 metadata = Base.metadata
 
@@ -43,6 +50,11 @@ __all__ = [
     "Review",
     "Rubric",
     "RubricVersion",
+    "SearchEntry",
+    "SearchLanguage",
+    "SearchState",
+    "SearchSubject",
+    "SubjectField",
     "Submission",
     "User",
     "UserRole",
