@@ -199,6 +199,18 @@ TABLE = [
     # Withdraw is the provider's from this state: its body (not an object) is refused, 422.
     row("POST", "/api/v1/submissions/{in_review}/actions/withdraw", 401, 403, 422, 403,   403,   403,   403),
     row("POST", "/api/v1/submissions/{missing_id}/actions/approve", 401, 404, 404, 404,   404,   404,   404),
+    # Wallets: every logged-in account keeps its own; another's entry is simply not found.
+    row("GET",  "/wallet",                                    LOGIN, 200,    200,   200,   200,   200,   200),
+    row("POST", "/wallet/entries",                            LOGIN, 422,    422,   422,   422,   422,   422),
+    row("POST", "/wallet/import",                             LOGIN, 422,    422,   422,   422,   422,   422),
+    row("POST", "/wallet/entries/{missing_id}/remove",        LOGIN, 404,    404,   404,   404,   404,   404),
+    row("GET",  "/wallet/entries/{missing_id}/remove",        405),
+    row("GET",  "/wallet/progress",                           LOGIN, 200,    200,   200,   200,   200,   200),
+    row("GET",  "/api/v1/wallet/entries",                     401,   200,    200,   200,   200,   200,   200),
+    row("POST", "/api/v1/wallet/entries",                     401,   422,    422,   422,   422,   422,   422),
+    row("GET",  "/api/v1/wallet/entries/{missing_id}",        401,   404,    404,   404,   404,   404,   404),
+    row("DELETE", "/api/v1/wallet/entries/{missing_id}",      401,   404,    404,   404,   404,   404,   404),
+    row("GET",  "/api/v1/wallet/progress",                    401,   200,    200,   200,   200,   200,   200),
     # Last: it ends the session the rows above used.
     row("POST", "/logout",                                    HOME),
 ]

@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("credential_id", sa.String(length=100), nullable=False),
         sa.Column("earned_on", sa.Date(), nullable=False),
         sa.Column("expires_on", sa.Date(), nullable=True),
-        sa.Column("result", sa.String(length=100), nullable=True),
+        sa.Column("result", sa.JSON(none_as_null=True), nullable=True),
         sa.Column("revoked", sa.Boolean(), nullable=False),
         sa.Column("counted_toward", sa.JSON(), nullable=False),
         sa.Column("source", sa.String(length=20), nullable=False),

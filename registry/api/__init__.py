@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
         stacking,
         submissions,
         views,
+        wallet,
     )
     from registry.api.blueprint import bp
 

@@ -74,3 +74,12 @@ def can_edit_credential(user: Any, credential: Credential) -> bool:
     return has_permission(user, "credential:edit") and acts_for_provider(
         user, credential.provider_id
     )
+
+
+def can_keep_wallet(user: Any) -> bool:
+    """Every logged-in account keeps its own wallet (staff and reviewers learn too).
+
+    A wallet only ever holds its owner's awards and nobody acts on another's, so no role is
+    needed; anonymous visitors have none.
+    """
+    return bool(getattr(user, "is_authenticated", False))

@@ -30,6 +30,7 @@ class WalletEntry(Base):
 
     `badge` keeps the verifiable credential an entry was imported from (source "badge"), so
     the wallet can show and re-verify it; manual and imported entries leave it empty.
+    `result` is a short string ("B+") or a number (72.5), as the learner gave it.
     """
 
     __tablename__ = "wallet_entries"
@@ -45,7 +46,8 @@ class WalletEntry(Base):
     )
     earned_on: Mapped[dt.date] = mapped_column(Date)
     expires_on: Mapped[dt.date | None] = mapped_column(Date)
-    result: Mapped[str | None] = mapped_column(String(100))
+    # JSON keeps a number a number (result_min compares numbers; result_in compares like with like).
+    result: Mapped[str | int | float | None] = mapped_column(JSON(none_as_null=True))
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     counted_toward: Mapped[list[str]] = mapped_column(JSON, default=list)
     source: Mapped[str] = mapped_column(String(20), default=EntrySource.MANUAL)
@@ -54,3 +56,6 @@ class WalletEntry(Base):
 
     user: Mapped[User] = relationship()
     credential: Mapped[Credential] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<WalletEntry {self.id} user={self.user_id} {self.credential_id} {self.earned_on}>"

@@ -1,0 +1,224 @@
+"""What the wallet pages show, gathered from the services: titles, explanations, plans, reasons."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.auth.models import User
+from registry.credentials.catalogue import cached_catalogue
+from registry.credentials.models import Credential, CredentialVersion
+from registry.learners import services
+from registry.learners.explain import Part, Reason, explain_assignment, unreachable_reasons
+from registry.learners.models import WalletEntry
+from registry.stacking.pages import counts_toward
+
+NEAREST = 10  # in-progress and unreachable qualifications shown before "show all"
+COUNTS_TOWARD_SHOWN = 12  # qualifications listed on a credential page
+SUGGESTIONS = 60  # credentials offered in the chooser's suggestion list
+COST_LABELS = {"credits": "credits (ECTS)", "count": "number of credentials", "price": "price"}
+
+
+@dataclass
+class Step:
+    credential: str
+    title: str
+    cost: float | None
+
+
+@dataclass
+class Row:
+    qualification: str
+    title: str
+    status: str
+    progress: float | None = None
+    plan: list[Step] = field(default_factory=list)
+    plan_cost: float | None = None
+    parts: list[Part] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
+
+    @property
+    def percent(self) -> int | None:
+        """Whole percent, rounded down, so that only a completed qualification shows 100."""
+        if self.progress is None:
+            return None
+        return min(
+            math.floor(self.progress * 100 + 1e-9), 99 if self.status != "completed" else 100
+        )
+
+
+@dataclass
+class ProgressPage:
+    cost: str
+    completed: list[Row]
+    in_progress: list[Row]
+    unreachable: list[Row]
+    more_in_progress: bool
+    more_unreachable: int
+    entries: list[WalletEntry]
+    titles: dict[str, str]
+
+
+def progress_page(session: Session, owner: User, *, cost: str, show_all: bool) -> ProgressPage:
+    """The "My qualifications" page: the evaluation answer, in words and with titles."""
+    limit = None if show_all else NEAREST
+    # One more than shown tells whether a "show all" link is needed.
+    answer = services.progress(session, owner, cost=cost, limit=None if show_all else NEAREST + 1)
+    catalogue = cached_catalogue(session)
+    entries = services.wallet_entries(session, owner)
+    held = {entry.credential_id for entry in entries}
+    in_progress = answer["in_progress"]
+    more_in_progress = limit is not None and len(in_progress) > limit
+    in_progress = in_progress[:limit] if limit is not None else in_progress
+    unreachable_ids = answer["unreachable"]
+    shown_unreachable = unreachable_ids if show_all else unreachable_ids[:NEAREST]
+
+    ids: set[str] = {entry.credential_id for entry in entries}
+    ids.update(row["qualification"] for row in answer["completed"])
+    ids.update(shown_unreachable)
+    for row in in_progress:
+        ids.add(row["qualification"])
+        ids.update(row["plan"])
+    titles = services.credential_titles(session, ids)
+    index = catalogue.index()
+
+    def step_cost(ident: str) -> float | None:
+        spec = catalogue.credentials[ident]
+        if cost == "count":
+            return 1.0
+        if cost == "price":
+            return spec.price
+        return index.value_in(spec, "ECTS")
+
+    completed = []
+    for row in answer["completed"]:
+        ident = row["qualification"]
+        parts = explain_assignment(catalogue, ident, row["assignment"])
+        completed.append(Row(ident, titles.get(ident, ident), "completed", 1.0, parts=parts))
+    progressing = [
+        Row(
+            row["qualification"],
+            titles.get(row["qualification"], row["qualification"]),
+            "in_progress",
+            row["progress"],
+            plan=[Step(i, titles.get(i, i), step_cost(i)) for i in row["plan"]],
+            plan_cost=row["plan_cost"],
+        )
+        for row in in_progress
+    ]
+    unreachable = [
+        Row(
+            ident,
+            titles.get(ident, ident),
+            "unreachable",
+            reasons=unreachable_reasons(catalogue, ident, held),
+        )
+        for ident in shown_unreachable
+    ]
+    # Titles for every credential the explanations and reasons name.
+    named: set[str] = set()
+    for part in (p for row in completed for p in row.parts):
+        named.update(part.through, (v for kind, v in part.pieces if kind == "id"))
+    for reason in (r for row in unreachable for r in row.reasons):
+        named.update(reason.through, (v for kind, v in reason.pieces if kind == "id"))
+    titles.update(services.credential_titles(session, named - set(titles)))
+    return ProgressPage(
+        cost=cost,
+        completed=completed,
+        in_progress=progressing,
+        unreachable=unreachable,
+        more_in_progress=more_in_progress,
+        more_unreachable=len(unreachable_ids) - len(shown_unreachable),
+        entries=entries,
+        titles=titles,
+    )
+
+
+def suggestions(session: Session, owner: User) -> list[tuple[str, str]]:
+    """Credentials worth offering in the chooser: the next steps of the nearest qualifications.
+
+    The full catalogue may hold a million credentials, so the chooser offers these and the
+    server also accepts any identifier or a title typed in full (see `resolve_credential`).
+    """
+    answer = services.progress(session, owner, limit=NEAREST)
+    ids: list[str] = []
+    for row in answer["in_progress"]:
+        ids.extend(i for i in row["plan"] if i not in ids)
+    ids = ids[:SUGGESTIONS]
+    titles = services.credential_titles(session, ids)
+    return [(ident, titles.get(ident, ident)) for ident in ids]
+
+
+def resolve_credential(session: Session, text: str, *, limit: int = 20) -> list[tuple[str, str]]:
+    """Published credentials the chooser's text may mean: the exact id, else matching titles.
+
+    The exact identifier (what a suggestion fills in) wins outright; then titles equal to the
+    text, ignoring case; then titles that contain it. At most `limit` rows, by title.
+    """
+    text = text.strip()
+    if not text:
+        return []
+    exact = session.execute(
+        select(Credential.id, CredentialVersion.title)
+        .join(CredentialVersion, CredentialVersion.id == Credential.published_version_id)
+        .where(Credential.id == text)
+    ).all()
+    if exact:
+        return [(ident, title) for ident, title in exact]
+    base = (
+        select(Credential.id, CredentialVersion.title)
+        .join(CredentialVersion, CredentialVersion.id == Credential.published_version_id)
+        .order_by(CredentialVersion.title, Credential.id)
+        .limit(limit)
+    )
+    same = session.execute(base.where(CredentialVersion.title.ilike(_escape(text)))).all()
+    if same:
+        return [(ident, title) for ident, title in same]
+    like = f"%{_escape(text)}%"
+    rows = session.execute(base.where(CredentialVersion.title.ilike(like, escape="\\"))).all()
+    return [(ident, title) for ident, title in rows]
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def counts_toward_progress(session: Session, owner: Any, credential_id: str) -> list[Row] | None:
+    """For a credential page: the learner's standing on each qualification it counts toward.
+
+    None for visitors who are not logged in (the page then shows a gentle prompt). When the
+    credential is a qualification itself, it comes first.
+    """
+    if not getattr(owner, "is_authenticated", False):
+        return None
+    catalogue = cached_catalogue(session)
+    spec = catalogue.credentials.get(credential_id)
+    if spec is None:
+        return []
+    wanted = [
+        q for q in counts_toward(catalogue, credential_id) if catalogue.credentials[q].is_published
+    ]
+    if spec.is_qualification and spec.is_published:
+        wanted.insert(0, credential_id)
+    wanted = wanted[:COUNTS_TOWARD_SHOWN]
+    if not wanted:
+        return []
+    answer = services.progress(session, owner, qualifications=wanted)
+    titles = services.credential_titles(session, wanted)
+    status: dict[str, Row] = {}
+    for row in answer["completed"]:
+        status[row["qualification"]] = Row(row["qualification"], "", "completed", 1.0)
+    for row in answer["in_progress"]:
+        status[row["qualification"]] = Row(
+            row["qualification"], "", "in_progress", row["progress"], plan_cost=row["plan_cost"]
+        )
+    rows = []
+    for ident in wanted:
+        found = status.get(ident) or Row(ident, "", "unreachable")
+        found.title = titles.get(ident, ident)
+        rows.append(found)
+    return rows
