@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from flask import Flask, current_app, g
 from sqlalchemy import JSON, DateTime, MetaData, String, create_engine, event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 
 NAMING_CONVENTION = {
@@ -111,3 +111,8 @@ class _State:
 
 
 db = Database()
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (the rowcount of its cursor result)."""
+    return cast(CursorResult[Any], result).rowcount

@@ -135,7 +135,8 @@ def update_credential(credential_id: str):
     except RegistryError:
         db.session.rollback()
         raise
-    return jsonify(services.credential_api_document(credential, credential.current))
+    # The update leaves the version it wrote as the current one.
+    return jsonify(services.credential_api_document(credential, credential.current or version))
 
 
 def _credential_schema() -> dict[str, Any]:

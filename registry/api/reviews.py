@@ -123,7 +123,7 @@ def assign_submission(submission_id: int):
                 db.session, actor=current_user, policy=_policy(), submissions=[submission]
             )
             return result.assignments, result.unfilled.get(submission.id, 0)
-        chosen = [get_user_by_email(db.session, email) for email in emails]
+        chosen = [get_user_by_email(db.session, email) for email in emails or ()]
         made = assigning.assign_reviewers(
             db.session,
             submission,

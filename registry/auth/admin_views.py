@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from registry.auth import services
@@ -39,7 +39,7 @@ def users() -> str:
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @permission_required("user:manage")
-def create_user() -> str | Response:
+def create_user() -> ResponseReturnValue:
     """Create an account with any roles."""
     form = UserCreateForm(active=True)
     form.provider.choices = _provider_choices()
@@ -73,7 +73,7 @@ def create_user() -> str | Response:
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @permission_required("user:manage")
-def edit_user(user_id: int) -> str | Response:
+def edit_user(user_id: int) -> ResponseReturnValue:
     """Change an account's roles, provider, expertise or active flag."""
     user = db.session.get(User, user_id) or abort(404)
     form = UserEditForm(

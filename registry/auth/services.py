@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
+from collections.abc import Iterable
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
@@ -60,7 +61,7 @@ def create_user(
     *,
     name: str,
     password: str,
-    roles: set[str] | list[str] = ("learner",),
+    roles: Iterable[str] = ("learner",),
     provider_id: str | None = None,
     expertise: list[str] | None = None,
     active: bool = True,
@@ -76,12 +77,12 @@ def create_user(
         errors.append(FieldError("name", "is required"))
     if problem := password_problem(password):
         errors.append(FieldError("password", problem))
-    roles = set(roles)
-    if unknown := roles - set(ROLE_VALUES):
+    wanted = set(roles)
+    if unknown := wanted - set(ROLE_VALUES):
         errors.append(FieldError("roles", f"unknown role(s): {', '.join(sorted(unknown))}"))
-    if not roles:
+    if not wanted:
         errors.append(FieldError("roles", "at least one role is required"))
-    errors.extend(_provider_problems(session, roles, provider_id))
+    errors.extend(_provider_problems(session, wanted, provider_id))
     if errors:
         raise ValidationError(errors)
     if get_user_by_email(session, email) is not None:
@@ -94,7 +95,7 @@ def create_user(
         expertise=list(expertise or []),
         active=active,
     )
-    user.roles = roles
+    user.roles = wanted
     try:
         # The check above can race a concurrent request (a double-clicked form); the unique
         # constraint decides, and the savepoint keeps the caller's session usable.
@@ -108,7 +109,7 @@ def create_user(
         "user",
         str(user.id),
         actor=actor or user,
-        after={"email": email, "roles": sorted(roles), "provider": provider_id, "active": active},
+        after={"email": email, "roles": sorted(wanted), "provider": provider_id, "active": active},
     )
     return user
 

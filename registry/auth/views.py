@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -28,7 +29,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
+def login() -> ResponseReturnValue:
     """Log in with email and password."""
     if current_user.is_authenticated:
         return redirect(url_for("web.index"))
@@ -56,7 +57,7 @@ def logout() -> Response:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-def register() -> str | Response:
+def register() -> ResponseReturnValue:
     """Create a learner account."""
     if current_user.is_authenticated:
         return redirect(url_for("web.index"))
@@ -86,7 +87,7 @@ def register() -> str | Response:
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
-def change_password() -> str | Response:
+def change_password() -> ResponseReturnValue:
     """Change one's own password."""
     form = PasswordForm()
     if form.validate_on_submit():
@@ -106,7 +107,7 @@ def change_password() -> str | Response:
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
 @login_required
-def tokens() -> str | Response:
+def tokens() -> ResponseReturnValue:
     """List one's API tokens and create a new one (its secret is shown once)."""
     form = TokenForm()
     new_secret = None

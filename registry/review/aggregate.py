@@ -9,7 +9,7 @@ spread of 2 or more, a split on an essential criterion, or reviewers whose own o
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -243,12 +243,12 @@ def krippendorff_alpha(
         return None
 
     # o_ck: each ordered pair of ratings within a unit, weighted 1 / (m_u - 1).
-    coincidences: Counter[tuple[int, int]] = Counter()
+    coincidences: defaultdict[tuple[int, int], float] = defaultdict(float)
     for values in pairable:
         weight = 1 / (len(values) - 1)
         for c, k in permutations(values, 2):
             coincidences[(c, k)] += weight
-    totals: Counter[int] = Counter()
+    totals: defaultdict[int, float] = defaultdict(float)
     for (c, _k), count in coincidences.items():
         totals[c] += count
     n = sum(totals.values())

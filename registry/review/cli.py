@@ -60,21 +60,15 @@ def reminders_command(today: dt.datetime | None) -> None:
     out with the next `outbox send`.
     """
     from registry.review.outbox import queue_reminders
-
-    try:
-        from registry.review.services import expire_overdue_revisions
-    except ImportError:  # the submissions service is not installed in this tree yet
-        expire_overdue_revisions = None
+    from registry.review.services import expire_overdue_revisions
 
     day = today.date() if today else dt.datetime.now(dt.UTC).date()
     # Both or neither: the app context's teardown rolls back whatever is not committed.
     reminded = queue_reminders(db.session, day, base_url=current_app.config["BASE_URL"])
-    expired = expire_overdue_revisions(db.session, day) if expire_overdue_revisions else None
+    expired = expire_overdue_revisions(db.session, day)
     db.session.commit()
     click.echo(f"Queued {reminded} reminder(s) for {day.isoformat()}.")
-    if expired is not None:
-        count = expired if isinstance(expired, int) else len(expired)
-        click.echo(f"Rejected {count} submission(s) whose revision deadline had passed.")
+    click.echo(f"Rejected {expired} submission(s) whose revision deadline had passed.")
 
 
 def init_app(app: Flask) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from registry.db import utcnow
+from registry.db import rows_changed, utcnow
 from registry.errors import FieldError, ValidationError
 from registry.review.models import Assignment, OutboxMessage, Submission
 
@@ -192,7 +192,7 @@ def _claim(session: Session, message_id: int) -> OutboxMessage | None:
         .values(attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if rows_changed(claimed) != 1:
         return None
     message = session.get(OutboxMessage, message_id, populate_existing=True)
     return message
@@ -219,7 +219,8 @@ def _fail_all(session: Session, ids: list[int], error: str, report: SendReport) 
 
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, smtplib.SMTPResponseException):
-        text = exc.smtp_error.decode(errors="replace") if exc.smtp_error else ""
+        error = exc.smtp_error
+        text = error.decode(errors="replace") if isinstance(error, bytes) else str(error or "")
         return f"{exc.smtp_code} {text}".strip()
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return "; ".join(
@@ -293,7 +294,7 @@ def queue_reminders(session: Session, today: dt.date, *, base_url: str = "") -> 
             .execution_options(synchronize_session=False)
         )
         session.expire(assignment, ["last_reminded_at"])
-        if moved.rowcount != 1:
+        if rows_changed(moved) != 1:
             continue  # another run reminded it a moment ago
         subject, body = _reminder_text(assignment, today, base_url)
         queue_notice(session, "reminder", assignment.reviewer, subject, body)

@@ -6,7 +6,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from registry.audit.services import record_event
 from registry.auth.models import User
-from registry.db import utcnow
+from registry.db import rows_changed, utcnow
 from registry.errors import Conflict, FieldError, NotFound, ValidationError
 from registry.review.aggregate import (
     MIN_PAIRABLE_UNITS,
@@ -257,7 +257,7 @@ def usage_by_version(session: Session) -> dict[int, int]:
         .where(Submission.rubric_version_id.is_not(None))
         .group_by(Submission.rubric_version_id)
     )
-    return {version_id: count for version_id, count in rows}
+    return {version_id: count for version_id, count in rows if version_id is not None}
 
 
 def version_document(version: RubricVersion) -> dict[str, Any]:
@@ -298,7 +298,7 @@ def level_label(version: RubricVersion, value: int) -> str:
 # Checking a version's content ---------------------------------------------------------------
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -509,12 +509,14 @@ def update_rubric_version(
     if problems:
         raise ValidationError(problems)
     # Guarded on frozen_at: if a submission pins the version meanwhile, this changes nothing.
-    claimed = session.execute(
-        update(RubricVersion)
-        .where(RubricVersion.id == version.id, RubricVersion.frozen_at.is_(None))
-        .values(number=RubricVersion.number)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    claimed = rows_changed(
+        session.execute(
+            update(RubricVersion)
+            .where(RubricVersion.id == version.id, RubricVersion.frozen_at.is_(None))
+            .values(number=RubricVersion.number)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if claimed != 1:
         session.refresh(version)
         raise Conflict(_frozen_message(version))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -41,7 +42,7 @@ class ActionForm(FlaskForm):
         widget=ListWidget(prefix_label=False),
     )
 
-    def __init__(self, action: str, criteria: list[tuple[str, str]] = (), **kwargs: Any):
+    def __init__(self, action: str, criteria: Sequence[tuple[str, str]] = (), **kwargs: Any):
         super().__init__(prefix=action, **kwargs)
         self.action = action
         self.reason.label.text = REASON_LABELS.get(action, "Reason")

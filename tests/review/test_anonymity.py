@@ -130,6 +130,7 @@ def _values(world: SimpleNamespace, viewer: Any) -> dict[str, list[Any]]:
         "token_id": [world.tokens[viewer.id][0].id],
         "declaration_id": [world.declaration.id],
         "action": sorted(TABLE),
+        "entry_id": [1],  # wallet entries are the learner's own: a provider's staff gets 404
     }
 
 
