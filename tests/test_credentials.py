@@ -269,16 +269,17 @@ def test_rules_read_as_nested_lists():
     def text(line):
         return "".join(value for _, value in line.pieces)
 
-    assert text(tree) == "All of:"
+    # Learner language (deliberately changed from "All of:" / "At least 2 of:" / raw codes).
+    assert text(tree) == "All 4 of these:"
     assert [text(c) for c in tree.children] == [
-        "Hold core",
-        "At least 2 of:",
-        "30 ECTS from credentials matching: subject 0613; EQF level 6 or above "
-        "(earned within the last 5 years)",
-        "3 different credentials matching: type badge",
+        "core",
+        "Both of these:",
+        "30 ECTS at EQF level 6 or above in Software and applications development and "
+        "analysis (earned within the last 5 years)",
+        "3 different credentials of type badge",
     ]
     assert text(tree.children[2].children[0]) == (
-        "of which at least 75 % of the credits matching: one of x or y"
+        "of which at least 75 % of the credits from one of x or y"
     )
     assert ("id", "x") in tree.children[2].children[0].pieces
 
@@ -513,8 +514,11 @@ def test_credential_page_shows_every_field(client, factory, world, db_session):
     }
     for term, value in expected.items():
         assert facts[term] == value, term
-    assert facts["Requirements"].startswith("All of: Hold Core module ( core )")
-    assert "10 ECTS from credentials matching: EQF level 5 or above" in facts["Requirements"]
+    # The requirements are read beside the pathway picture, in learner language.
+    assert facts["Requirements"] == "What it takes, beside its pathway below"
+    stacks = page.split('id="how-it-stacks"')[1].split("</section>")[0]
+    words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", stacks))
+    assert "Both of these: Core module 10 ECTS at EQF level 5 or above" in words
     assert '<ul class="outcomes"><li>Outcome one</li><li>Outcome two</li></ul>' in page
     assert 'href="/credentials/core"' in page and 'href="/credentials/a-pub"' in page
     assert "<details>" in page and '"max_reuse": 2' in page

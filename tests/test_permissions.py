@@ -108,6 +108,13 @@ TABLE = [
     # Editing a published credential makes a new draft version (the published one stays).
     row("GET",  "/credentials/{published}/edit",              LOGIN, 403,    200,   403,   403,   403,   200),
     row("GET",  "/credentials/{missing}/edit",                404),
+    # Pathway pictures: seen by who sees the credential.
+    row("GET",  "/credentials/{published}/pathway",           200),
+    row("GET",  "/credentials/{draft}/pathway",               LOGIN, 403,    200,   403,   403,   200,   200),
+    row("GET",  "/credentials/{missing}/pathway",             404),
+    row("GET",  "/credentials/{published}/pathway.svg",       200),
+    row("GET",  "/credentials/{draft}/pathway.svg",           LOGIN, 403,    200,   403,   403,   200,   200),
+    row("GET",  "/credentials/{missing}/pathway.svg",         404),
     # The JSON API: 401 without a token, never a redirect.
     row("GET",  "/api/v1/me",                                 401,   200,    200,   200,   200,   200,   200),
     row("POST", "/api/v1/me",                                 405),

@@ -1,13 +1,136 @@
-"""A rule tree in words: nested lines whose pieces are text or credential ids to link."""
+"""A rule tree in words: nested lines whose pieces are text or credential ids to link.
+
+Learner language: "3 of these 5", "30 ECTS at EQF level 6 or above in Software and
+applications development and analysis", "of which at least 24 ECTS ...". Subject codes are
+named by ISCED-F 2013 where the code is one of its fields.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from registry.stacking.rules import rule_children, rule_kind
 
 Piece = tuple[str, str]  # ("text", words) or ("id", credential id)
+
+# ISCED-F 2013 broad, narrow and detailed fields (UNESCO), for the codes a rule names.
+ISCED_F: dict[str, str] = {
+    "00": "Generic programmes and qualifications",
+    "001": "Basic programmes and qualifications",
+    "002": "Literacy and numeracy",
+    "003": "Personal skills and development",
+    "01": "Education",
+    "011": "Education",
+    "0111": "Education science",
+    "0112": "Training for pre-school teachers",
+    "0113": "Teacher training without subject specialisation",
+    "0114": "Teacher training with subject specialisation",
+    "02": "Arts and humanities",
+    "021": "Arts",
+    "0211": "Audio-visual techniques and media production",
+    "0212": "Fashion, interior and industrial design",
+    "0213": "Fine arts",
+    "0214": "Handicrafts",
+    "0215": "Music and performing arts",
+    "022": "Humanities (except languages)",
+    "0221": "Religion and theology",
+    "0222": "History and archaeology",
+    "0223": "Philosophy and ethics",
+    "023": "Languages",
+    "0231": "Language acquisition",
+    "0232": "Literature and linguistics",
+    "03": "Social sciences, journalism and information",
+    "031": "Social and behavioural sciences",
+    "0311": "Economics",
+    "0312": "Political sciences and civics",
+    "0313": "Psychology",
+    "0314": "Sociology and cultural studies",
+    "032": "Journalism and information",
+    "0321": "Journalism and reporting",
+    "0322": "Library, information and archival studies",
+    "04": "Business, administration and law",
+    "041": "Business and administration",
+    "0411": "Accounting and taxation",
+    "0412": "Finance, banking and insurance",
+    "0413": "Management and administration",
+    "0414": "Marketing and advertising",
+    "0415": "Secretarial and office work",
+    "0416": "Wholesale and retail sales",
+    "0417": "Work skills",
+    "042": "Law",
+    "0421": "Law",
+    "05": "Natural sciences, mathematics and statistics",
+    "051": "Biological and related sciences",
+    "0511": "Biology",
+    "0512": "Biochemistry",
+    "052": "Environment",
+    "0521": "Environmental sciences",
+    "0522": "Natural environments and wildlife",
+    "053": "Physical sciences",
+    "0531": "Chemistry",
+    "0532": "Earth sciences",
+    "0533": "Physics",
+    "054": "Mathematics and statistics",
+    "0541": "Mathematics",
+    "0542": "Statistics",
+    "0588": "Inter-disciplinary programmes involving natural sciences, mathematics and statistics",
+    "06": "Information and communication technologies",
+    "061": "Information and communication technologies",
+    "0611": "Computer use",
+    "0612": "Database and network design and administration",
+    "0613": "Software and applications development and analysis",
+    "07": "Engineering, manufacturing and construction",
+    "071": "Engineering and engineering trades",
+    "0711": "Chemical engineering and processes",
+    "0712": "Environmental protection technology",
+    "0713": "Electricity and energy",
+    "0714": "Electronics and automation",
+    "0715": "Mechanics and metal trades",
+    "0716": "Motor vehicles, ships and aircraft",
+    "072": "Manufacturing and processing",
+    "073": "Architecture and construction",
+    "0731": "Architecture and town planning",
+    "0732": "Building and civil engineering",
+    "08": "Agriculture, forestry, fisheries and veterinary",
+    "081": "Agriculture",
+    "082": "Forestry",
+    "083": "Fisheries",
+    "084": "Veterinary",
+    "09": "Health and welfare",
+    "091": "Health",
+    "0911": "Dental studies",
+    "0912": "Medicine",
+    "0913": "Nursing and midwifery",
+    "0914": "Medical diagnostic and treatment technology",
+    "0915": "Therapy and rehabilitation",
+    "0916": "Pharmacy",
+    "092": "Welfare",
+    "0921": "Care of the elderly and of disabled adults",
+    "0922": "Child care and youth services",
+    "0923": "Social work and counselling",
+    "10": "Services",
+    "101": "Personal services",
+    "1011": "Domestic services",
+    "1012": "Hair and beauty services",
+    "1013": "Hotel, restaurants and catering",
+    "1014": "Sports",
+    "1015": "Travel, tourism and leisure",
+    "102": "Hygiene and occupational health services",
+    "1021": "Community sanitation",
+    "1022": "Occupational health and safety",
+    "103": "Security services",
+    "1031": "Military and defence",
+    "1032": "Protection of persons and property",
+    "104": "Transport services",
+    "1041": "Transport services",
+}
+
+
+def subject_name(code: str) -> str:
+    """The ISCED-F name of a subject code, or "subject CODE" when it is not one."""
+    return ISCED_F.get(code, f"subject {code}")
 
 
 @dataclass
@@ -18,45 +141,95 @@ class RuleLine:
     children: list[RuleLine] = field(default_factory=list)
 
 
-def rule_lines(rule: Any) -> RuleLine:
-    """The readable tree of one rule (the shape is assumed checked; oddities are shown raw)."""
+# Given a credential id, the rule of the qualification it names (None: not one, or not shown).
+Expand = Callable[[str], Any]
+MAX_EXPANSION = 3
+
+
+def rule_lines(rule: Any, *, expand: Expand | None = None, _top: bool = True) -> RuleLine:
+    """The readable tree of one rule (the shape is assumed checked; oddities are shown raw).
+
+    With `expand`, a leaf naming a qualification gets that qualification's own rule below it
+    ("which needs: ..."), a few levels deep.
+    """
+    return _lines(rule, expand, _top, 0)
+
+
+def _lines(rule: Any, expand: Expand | None, top: bool, depth: int) -> RuleLine:
     if not isinstance(rule, dict):
         return RuleLine([("text", f"(not a rule: {rule!r})")])
     kind = rule_kind(rule)
     pieces: list[Piece]
-    children: list[RuleLine] = []
+    extra: list[RuleLine] = []
+    children = rule_children(rule)
     if kind == "credential":
-        pieces = [("text", "Hold "), ("id", str(rule["credential"]))]
-    elif kind == "all":
-        pieces = [("text", "All of:")]
-    elif kind == "any":
-        pieces = [("text", "Any one of:")]
-    elif kind == "at_least":
-        pieces = [("text", f"At least {rule['at_least']} of:")]
-    elif kind == "credits":
-        unit = rule.get("unit") or "ECTS"
-        pieces = [("text", f"{_number(rule['credits'])} {unit} from credentials"), *_filter(rule)]
-        children = _parts(rule, unit)
-    elif kind == "count":
-        pieces = [("text", f"{rule['count']} different credentials"), *_filter(rule)]
-        children = _parts(rule, None)
+        ident = str(rule["credential"])
+        pieces = [("text", "Hold "), ("id", ident)] if top else [("id", ident)]
+        nested = expand(ident) if expand is not None and depth < MAX_EXPANSION else None
+        if isinstance(nested, dict):
+            inner = _lines(nested, expand, False, depth + 1)
+            extra = [RuleLine([("text", "which needs: "), *inner.pieces], inner.children)]
+    elif kind in ("all", "any", "at_least"):
+        pieces = [("text", _choice(kind, rule, len(children)))]
+    elif kind in ("credits", "count"):
+        pieces, extra = _amount(rule, kind)
     else:
         return RuleLine([("text", f"(unreadable rule: {rule!r})")])
     if "within_years" in rule:
-        pieces.append(("text", f" (earned within the last {rule['within_years']} years)"))
-    children = [rule_lines(child) for child in rule_children(rule)] + children
-    return RuleLine(pieces, children)
+        years = rule["within_years"]
+        recent = f" (earned within the last {years} year{'' if years == 1 else 's'})"
+        last_kind, last = pieces[-1]
+        if last_kind == "text" and last.endswith(":"):
+            pieces[-1] = ("text", last[:-1] + recent + ":")
+        else:
+            pieces.append(("text", recent))
+    lines = [_lines(child, expand, False, depth) for child in children]
+    return RuleLine(pieces, lines + extra)
+
+
+def _choice(kind: str, rule: dict[str, Any], total: int) -> str:
+    """ "All 4 of these:", "Both of these:", "One of these 3:", "3 of these 5:"."""
+    needed = {"all": total, "any": 1}.get(kind, rule.get("at_least"))
+    if needed == total:
+        return "Both of these:" if total == 2 else f"All {total} of these:"
+    if needed == 1:
+        return "Either of these:" if total == 2 else f"One of these {total}:"
+    return f"{needed} of these {total}:"
 
 
 def _number(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _filter(rule: dict[str, Any]) -> list[Piece]:
-    where = rule.get("where")
-    if not where:
-        return [("text", " of any kind")]
-    return [("text", " matching: "), *filter_pieces(where)]
+def _amount(rule: dict[str, Any], kind: str) -> tuple[list[Piece], list[RuleLine]]:
+    """A credits or count leaf: the head line, then its named credentials and of-which parts."""
+    where = rule.get("where") if isinstance(rule.get("where"), dict) else {}
+    unit = str(rule.get("unit") or "ECTS") if kind == "credits" else None
+    named = where.get("credentials")
+    named = [str(i) for i in named] if isinstance(named, list) and named else []
+    amount = _number(rule[kind])
+    if kind == "credits":
+        head = f"{amount} {unit}"
+        if named:
+            head += f" from these {len(named)}" if len(named) > 1 else " from"
+        elif not where:
+            head += " from any credentials"
+    elif named:
+        head = f"{amount} of these {len(named)}" if len(named) > 1 else f"{amount} of"
+    else:
+        head = f"{amount} different credential{'' if rule[kind] == 1 else 's'}"
+        if not where:
+            head = "Any " + head
+    qualifiers = _qualifiers({k: v for k, v in where.items() if k != "credentials"})
+    pieces: list[Piece] = [("text", head + qualifiers)]
+    children: list[RuleLine] = []
+    if len(named) == 1:
+        pieces.append(("text", " "))
+        pieces.append(("id", named[0]))
+    elif named:
+        pieces[0] = ("text", pieces[0][1] + ":")
+        children = [RuleLine([("id", ident)]) for ident in named]
+    return pieces, children + _parts(rule, unit)
 
 
 def _parts(rule: dict[str, Any], unit: str | None) -> list[RuleLine]:
@@ -67,54 +240,74 @@ def _parts(rule: dict[str, Any], unit: str | None) -> list[RuleLine]:
         if "credits" in part:
             head = f"of which at least {_number(part['credits'])} {unit or 'ECTS'}"
         elif "count" in part:
-            head = f"of which at least {part['count']} credentials"
+            head = f"of which at least {part['count']}"
         else:
             share = part.get("share")
             amount = "credits" if unit else "credentials"
             percent = f"{share * 100:g} %" if isinstance(share, int | float) else repr(share)
             head = f"of which at least {percent} of the {amount}"
-        lines.append(RuleLine([("text", head + " matching: "), *filter_pieces(part.get("where"))]))
+        lines.append(RuleLine([("text", head), *_described(part.get("where"))]))
     return lines
 
 
-def filter_pieces(where: Any) -> list[Piece]:
-    """A filter in words: "credentials a or b; subjects 0613; level 6 or above"."""
+def _described(where: Any) -> list[Piece]:
+    """A filter as qualifiers after an amount: " at EQF level 5 from one of a or b"."""
     if not isinstance(where, dict) or not where:
-        return [("text", "anything")]
-    clauses: list[list[Piece]] = []
+        return [("text", " of any kind")]
+    pieces: list[Piece] = [("text", _qualifiers(where))]
     ids = where.get("credentials")
     if isinstance(ids, list) and ids:
-        clause: list[Piece] = [("text", "credential " if len(ids) == 1 else "one of ")]
+        pieces.append(("text", " from credential " if len(ids) == 1 else " from one of "))
         for i, ident in enumerate(ids):
             if i:
-                clause.append(("text", " or " if i == len(ids) - 1 else ", "))
-            clause.append(("id", str(ident)))
-        clauses.append(clause)
-    for key, label in (("providers", "provider"), ("subjects", "subject"), ("types", "type")):
-        values = where.get(key)
-        if isinstance(values, list) and values:
-            clauses.append([("text", f"{label} " + " or ".join(map(str, values)))])
+                pieces.append(("text", " or " if i == len(ids) - 1 else ", "))
+            pieces.append(("id", str(ident)))
+    return [piece for piece in pieces if piece[1]]
+
+
+def _either(values: list[Any]) -> str:
+    words = [str(v) for v in values]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _qualifiers(where: dict[str, Any]) -> str:
+    """Every key of a filter but `credentials`, as words: " at EQF level 6 or above in ..."."""
+    words = ""
     low, high = where.get("level_min"), where.get("level_max")
     if low is not None and high is not None:
-        level = f"EQF level {low}" if low == high else f"EQF level {low} to {high}"
+        words += f" at EQF level {low}" if low == high else f" at EQF level {low} to {high}"
     elif low is not None:
-        level = f"EQF level {low} or above"
+        words += f" at EQF level {low} or above"
     elif high is not None:
-        level = f"EQF level {high} or below"
-    else:
-        level = ""
-    if level:
-        clauses.append([("text", level)])
-    if isinstance(where.get("result_in"), list):
-        clauses.append([("text", "result " + " or ".join(map(str, where["result_in"])))])
+        words += f" at EQF level {high} or below"
+    subjects = where.get("subjects")
+    if isinstance(subjects, list) and subjects:
+        words += " in " + _either([subject_name(str(code)) for code in subjects])
+    types = where.get("types")
+    if isinstance(types, list) and types:
+        words += " of type " + _either(types)
+    providers = where.get("providers")
+    if isinstance(providers, list) and providers:
+        words += " from provider " + _either(providers)
+    if isinstance(where.get("result_in"), list) and where["result_in"]:
+        words += " with result " + _either(where["result_in"])
     if "result_min" in where:
-        clauses.append([("text", f"result at least {_number(where['result_min'])}")])
-    pieces: list[Piece] = []
-    for i, clause in enumerate(clauses):
-        if i:
-            pieces.append(("text", "; "))
-        pieces.extend(clause)
+        words += f" with result at least {_number(where['result_min'])}"
+    return words
+
+
+def filter_pieces(where: Any) -> list[Piece]:
+    """A filter in words: "at EQF level 6 or above in Software ... from one of a or b"."""
+    pieces = _described(where)
+    if pieces and pieces[0][0] == "text":
+        pieces[0] = ("text", pieces[0][1].lstrip())
     return pieces
+
+
+def leaf_summary(rule: Any) -> str:
+    """One line of plain text for a credits or count leaf (ids shown as ids)."""
+    line = rule_lines(rule, _top=False)
+    return "".join(value for _, value in line.pieces).rstrip(":")
 
 
 def rule_ids(line: RuleLine) -> set[str]:
