@@ -121,6 +121,11 @@ def db_session(app: Flask) -> Iterator[Session]:
     state.sessionmaker = original
     outer.rollback()
     connection.close()
+    # The per-process catalogue cache is keyed by revision; a rolled-back test's catalogue
+    # must not be served to the next test that reaches the same revision number.
+    from registry.credentials.catalogue import _cache
+
+    _cache.clear()
 
 
 @pytest.fixture()
