@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from registry.auth.models import User
 from registry.auth.services import create_user, get_user_by_email
 from registry.interop.catalogue import ImportReport, import_catalogue
+from registry.learners.services import import_entries, wallet_entries
 from registry.providers.models import Provider
 from registry.review.rubrics import create_default_rubric
 
@@ -32,6 +34,25 @@ class DemoUser:
     expertise: tuple[str, ...] = ()
 
 
+# The demo learner's wallet, as (credential, days before today, result): a completed
+# qualification (5 Weser digital badges), one well under way (3 of the 6 parts of the
+# statistics MicroMasters) and scattered badges, so that "My qualifications" shows all three.
+DEMO_WALLET_LEARNER = "learner@demo.example"
+DEMO_WALLET = (
+    ("wda-badge-word", 600, None),
+    ("wda-badge-spreadsheet", 540, None),
+    ("wda-badge-collaboration", 420, None),
+    ("wda-badge-genai", 300, None),
+    ("wda-badge-low-code", 120, 88),
+    ("nfx-sds-prob", 700, 87),
+    ("nfx-sds-stats", 450, 91),
+    ("nfx-sds-ml", 200, 78),
+    ("sbtu-comp-programming", 380, "Merit"),
+    ("hks-mc-pm-fundamentals", 900, "A-"),
+    ("brsu-ete-engage-01", 60, None),
+    ("brsu-ete-engage-02", 30, None),
+)
+
 DEMO_USERS = (
     DemoUser("admin@demo.example", "Ada Admin", "admin"),
     DemoUser("coordinator@demo.example", "Cora Coordinator", "coordinator"),
@@ -48,10 +69,11 @@ class SeedReport:
 
     catalogue: ImportReport | None
     created: list[User] = field(default_factory=list)
+    wallet_entries: int = 0  # entries given to the demo learner's empty wallet
 
     @property
     def changed(self) -> bool:
-        return self.catalogue is not None or bool(self.created)
+        return self.catalogue is not None or bool(self.created) or bool(self.wallet_entries)
 
 
 def demo_document() -> dict[str, Any]:
@@ -79,6 +101,21 @@ def seed_demo(session: Session, *, actor: User | None = None) -> SeedReport:
             actor=actor,
         )
         report.created.append(user)
+    report.wallet_entries = _seed_wallet(session)
     # The rubric submissions are reviewed against (created once; kept if already there).
     create_default_rubric(session, actor=actor)
     return report
+
+
+def _seed_wallet(session: Session) -> int:
+    """Fill the demo learner's wallet if it is empty; dated back from today so it stays current."""
+    learner = get_user_by_email(session, DEMO_WALLET_LEARNER)
+    if learner is None or wallet_entries(session, learner):
+        return 0
+    today = dt.date.today()
+    items = [
+        {"credential": ident, "earned_on": (today - dt.timedelta(days=days)).isoformat()}
+        | ({} if result is None else {"result": result})
+        for ident, days, result in DEMO_WALLET
+    ]
+    return len(import_entries(session, learner, items, today=today))
