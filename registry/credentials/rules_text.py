@@ -217,7 +217,7 @@ def _amount(rule: dict[str, Any], kind: str) -> tuple[list[Piece], list[RuleLine
     elif named:
         head = f"{amount} of these {len(named)}" if len(named) > 1 else f"{amount} of"
     else:
-        head = f"{amount} different credential{'' if rule[kind] == 1 else 's'}"
+        head = "1 credential" if rule[kind] == 1 else f"{amount} different credentials"
         if not where:
             head = "Any " + head
     qualifiers = _qualifiers({k: v for k, v in where.items() if k != "credentials"})

@@ -137,11 +137,12 @@ def render_svg(
         )
     out.append("</defs>")
     out.append('<g class="pathway-edges" aria-hidden="true">')
-    for _source, _target, kind, points in layout.edges:
+    for source, target, kind, points in layout.edges:
         style = EDGE_STYLE[kind]
         dash = f' stroke-dasharray="{style["dash"]}"' if style["dash"] else ""
         out.append(
-            f'<path class="edge edge-{kind}" d="{_edge_path(points)}" fill="none"'
+            f'<path class="edge edge-{kind}" data-from="{_a(source)}" data-to="{_a(target)}"'
+            f' d="{_edge_path(points)}" fill="none"'
             f' stroke="{style["stroke"]}" stroke-width="1.6"{dash}'
             f' marker-end="url(#{_a(prefix)}-arrow-{kind})"/>'
         )
