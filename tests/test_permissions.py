@@ -67,6 +67,7 @@ def row(method: str, url: str, *expected: Any, body: Any = None, pending: bool =
 TABLE = [
     row("GET",  "/",                                          200),
     row("GET",  "/healthz",                                   200),
+    row("GET",  "/search",                                    200),
     row("GET",  "/login",                                     200,   HOME,   HOME,  HOME,  HOME,  HOME,  HOME),
     row("POST", "/login",                                     422,   HOME,   HOME,  HOME,  HOME,  HOME,  HOME),
     row("GET",  "/register",                                  200,   HOME,   HOME,  HOME,  HOME,  HOME,  HOME),
@@ -119,6 +120,7 @@ TABLE = [
     row("GET",  "/api/v1/me",                                 401,   200,    200,   200,   200,   200,   200),
     row("POST", "/api/v1/me",                                 405),
     row("GET",  "/api/v1/openapi.json",                       200),
+    row("GET",  "/api/v1/search",                             200),
     row("GET",  "/api/v1/providers",                          200),
     row("POST", "/api/v1/providers",                          401,   403,    403,   403,   403,   403,   422),
     row("GET",  "/api/v1/providers/{own}",                    200),

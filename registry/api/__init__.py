@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
         providers,
         reviews,
         rubrics,
+        search,
         stacking,
         submissions,
         views,

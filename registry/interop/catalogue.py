@@ -37,6 +37,7 @@ from registry.credentials.models import (
 from registry.db import utcnow
 from registry.errors import FieldError, ValidationError
 from registry.providers.models import Provider
+from registry.search.index import reindex_versions
 from registry.stacking import CredentialSpec, CycleError, find_cycle
 
 SECTIONS = ("credit_units", "providers", "credentials", "recognitions")
@@ -630,6 +631,8 @@ def _store(
         ticker.step(len(chunk))
     if version_ids:
         _point_at_first_versions(session, min(version_ids), max(version_ids))
+        # Bulk statements pass the ORM's flush hook by: index the new versions in one go.
+        reindex_versions(session.connection(), min(version_ids), max(version_ids))
 
     insert_recognition = _Inserter(
         session, Recognition.__table__, ("from_id", "to_id", "by_id", "created_at")

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
+from registry.search import index, views
+
 
 def init_app(app: Flask) -> None:
-    """Register the search pages and API (filled in by the search work)."""
+    """Register the search page and keep the index in step with every ORM flush."""
+    app.register_blueprint(views.bp)
+    index.listen()

@@ -1,0 +1,43 @@
+"""The search page: a search box, facets with their counts, a page of results."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from registry.db import db
+from registry.errors import ValidationError
+from registry.search import services
+
+bp = Blueprint("search", __name__)
+
+
+@bp.route("/search")
+def index() -> tuple[str, int]:
+    """Search published credentials; every choice is in the URL, so a search can be shared."""
+    problems = []
+    try:
+        params = services.params_from(request.args)
+    except ValidationError as exc:
+        # Show the search without the values that could not be read, and say which they were.
+        problems = exc.errors
+        wrong = {problem.field for problem in problems}
+        kept = {k: v for k, v in request.args.lists() if k not in wrong}
+        params = services.params_from(kept)
+    result = services.search_credentials(
+        db.session,
+        params.q,
+        filters=params.filters,
+        sort=params.sort,
+        page=params.page,
+        per_page=params.per_page,
+    )
+    page = render_template(
+        "search/index.html",
+        result=result,
+        params=params,
+        problems=problems,
+        facet_titles=services.FACET_TITLES,
+        sorts=services.SORTS,
+        subject_names=services.SUBJECT_NAMES,
+    )
+    return page, 422 if problems else 200
