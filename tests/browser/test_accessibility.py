@@ -30,6 +30,8 @@ AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.j
 FAILING_IMPACTS = {"serious", "critical"}
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
+# How many pixels the page is wider than the window (more than 0: a sideways scroll bar).
+OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 # Demo records the pages below show (from registry/demo/catalogue.json).
 CREDENTIAL = "nfx-sds-prob"
 QUALIFICATION = "nfx-sds-micromasters"
@@ -235,9 +237,7 @@ def test_page_has_no_serious_accessibility_violations(
                 save(page, f"{label}--{width}")
                 if target.path is not None:
                     # The layout fits the screen: wide content scrolls inside its own box.
-                    overflow = page.evaluate(
-                        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-                    )
+                    overflow = page.evaluate(OVERFLOW)
                     assert overflow <= 0, f"{path} is {overflow}px wider than a {width} screen"
     assert not problems, "axe-core found serious or critical violations:\n" + "\n".join(problems)
 
