@@ -26,7 +26,7 @@ class AddEntryForm(FlaskForm):
     )
     earned_on = StringField(
         "Date earned",
-        description="The date on the award (YYYY-MM-DD).",
+        description="The date on the award.",
         render_kw={"type": "date", "required": True},
     )
     result = StringField(
