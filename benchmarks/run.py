@@ -125,9 +125,10 @@ def connect_raw(path: Path) -> sqlite3.Connection:
 
 
 def user_tables(conn: sqlite3.Connection) -> list[str]:
+    """Ordinary tables; the FTS5 search table and its shadow tables are filled by triggers."""
     rows = conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "AND name != 'alembic_version' ORDER BY name"
+        "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' "
+        "AND name NOT LIKE 'sqlite_%' AND name != 'alembic_version' ORDER BY name"
     )
     return [name for (name,) in rows]
 
