@@ -225,5 +225,5 @@ def provider_neighbourhood(
         builder.hood.nodes[key].current = False
         if ident not in builder.expanded:
             builder.needs(key, spec.requirements, REQUIREMENT, 1, 0)
-        builder.toward(key, as_held=False)
+        builder.toward(key, as_held=True)
     return builder.hood

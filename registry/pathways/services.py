@@ -23,7 +23,7 @@ from registry.pathways.graph import (
     credential_neighbourhood,
     provider_neighbourhood,
 )
-from registry.pathways.layout import Layout, lay_out
+from registry.pathways.layout import PER_LAYER, Layout, lay_out
 from registry.pathways.svg import EDGE_STYLE, NodeText, render_svg
 from registry.stacking.model import CredentialSpec
 
@@ -101,6 +101,14 @@ def _credits(node: Node) -> str:
     return f"{node.credits:g} {node.credit_unit}"
 
 
+def _pool_title(rule: dict) -> str:
+    """A short name for a filtered leaf: "120 SCQF of matching credits", "8 matching"."""
+    if "credits" in rule:
+        return f"{rule['credits']:g} {rule.get('unit') or 'ECTS'} of matching credits"
+    count = rule.get("count")
+    return f"{count} matching credential{'' if count == 1 else 's'}"
+
+
 def _texts(
     nodes: dict[str, Node], titles: dict[str, str], more_href: Any, rule_href: Any
 ) -> dict[str, NodeText]:
@@ -115,8 +123,8 @@ def _texts(
         elif node.kind == "pool":
             summary = leaf_summary(node.rule)
             texts[key] = NodeText(
-                summary,
-                "any matching credentials",
+                _pool_title(node.rule or {}),
+                "any that match the rule",
                 rule_href(node.owner),
                 f"{summary}: any matching credentials",
             )
@@ -159,23 +167,33 @@ def _columns(layout: Layout, texts: dict[str, NodeText]) -> list[list[Entry]]:
     return columns
 
 
-def _describe(subject: str, hood: Neighbourhood, titles: dict[str, str], root: str | None) -> str:
-    """One sentence for <desc>: how many credentials, what it counts toward."""
-    parts = [f"{subject}: {len(hood.nodes)} boxes in columns, parts on the left, wholes on the"]
-    parts[0] += " right; arrows point from a part to what it counts toward."
+def _names(titles: list[str], most: int = 8) -> str:
+    shown = ", ".join(titles[:most])
+    return shown + (f" and {len(titles) - most} more" if len(titles) > most else "")
+
+
+def _describe(
+    subject: str, hood: Neighbourhood, boxes: int, titles: dict[str, str], root: str | None
+) -> str:
+    """A few sentences for <desc>: the shape of the picture, what the rule names, and what
+    the credential counts toward."""
+    parts = [
+        f"{subject}: {boxes} boxes in columns, parts on the left and what they count toward"
+        " on the right, joined by arrows. The list below the picture says the same in words."
+    ]
     if root is not None:
-        toward = sorted(
-            titles.get(t, t) for s, t, k in hood.edges if s == root and k == REQUIREMENT
-        )
-        needs = sorted(
+        named = sorted(
             titles.get(s, s)
             for s, t, k in hood.edges
             if t == root and k == REQUIREMENT and not s.startswith("pool:")
         )
-        if needs:
-            parts.append(f"It needs {len(needs)}: {', '.join(needs[:8])}.")
+        toward = sorted(
+            titles.get(t, t) for s, t, k in hood.edges if s == root and k == REQUIREMENT
+        )
+        if named:
+            parts.append(f"Its rule names {len(named)} credentials: {_names(named)}.")
         if toward:
-            parts.append(f"It counts toward {', '.join(toward[:8])}.")
+            parts.append(f"It counts toward {_names(toward)}.")
     return " ".join(parts)
 
 
@@ -183,6 +201,7 @@ def _draw(
     session: Session,
     hood: Neighbourhood,
     *,
+    per_layer: int = PER_LAYER,
     prefix: str,
     title: str,
     root: str | None,
@@ -190,7 +209,7 @@ def _draw(
     more_href: Any,
     rule_href: Any,
 ) -> tuple[Picture, dict[str, NodeText]]:
-    layout = lay_out(hood)
+    layout = lay_out(hood, per_layer=per_layer)
     ids = {n.ident for n in hood.nodes.values() if n.ident}
     titles = titles_for(session, ids)
     if root is not None and own_title:
@@ -201,7 +220,11 @@ def _draw(
     members = {key: hood.nodes[key] for n in nodes.values() for key in n.hidden}
     member_texts = _texts(members, titles, more_href, rule_href)
     svg = render_svg(
-        layout, texts, prefix=prefix, title=title, description=_describe(title, hood, titles, root)
+        layout,
+        texts,
+        prefix=prefix,
+        title=title,
+        description=_describe(title, hood, len(layout.nodes), titles, root),
     )
     columns = _columns(layout, texts)
     for column in columns:
@@ -211,7 +234,12 @@ def _draw(
 
 
 def credential_picture(
-    session: Session, credential: Credential, version: CredentialVersion, user: Any
+    session: Session,
+    credential: Credential,
+    version: CredentialVersion,
+    user: Any,
+    *,
+    per_layer: int = PER_LAYER,
 ) -> Picture:
     """The neighbourhood of one version of a credential (a draft: from its own rules)."""
     catalogue = cached_catalogue(session)
@@ -236,6 +264,7 @@ def credential_picture(
     picture, _ = _draw(
         session,
         hood,
+        per_layer=per_layer,
         prefix="pathway",
         title=f"Pathway of {version.title}",
         root=credential.id,

@@ -68,7 +68,7 @@ def text_width(text: str, size: float, *, bold: bool = False) -> float:
             em += 0.68
         else:
             em += 0.56
-    return em * size * (1.08 if bold else 1.0)
+    return em * size * (1.15 if bold else 1.0)
 
 
 def fit(text: str, room: float, size: float, *, bold: bool = False) -> str:

@@ -21,6 +21,8 @@ from registry.pathways.services import Picture, credential_picture, provider_pic
 
 bp = Blueprint("pathways", __name__)
 
+FULL_PAGE_PER_LAYER = 16
+
 
 def _version_to_show(credential_id: str) -> tuple[Credential, CredentialVersion]:
     """The credential and the version asked for (?version=), or a refusal."""
@@ -48,7 +50,10 @@ def page(credential_id: str) -> str | Response:
         if (refusal := _refused()) is not None:
             return refusal
         raise
-    picture = credential_picture(db.session, credential, version, current_user)
+    # Its own page has room for more boxes per column than the credential page.
+    picture = credential_picture(
+        db.session, credential, version, current_user, per_layer=FULL_PAGE_PER_LAYER
+    )
     return render_template(
         "pathways/page.html", credential=credential, version=version, picture=picture
     )
