@@ -28,7 +28,7 @@ import bisect
 import heapq
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -41,6 +41,7 @@ from registry.stacking.solver import (
     RELATIVE_SLACK,
     Item,
     Node,
+    Part,
     Plan,
     Solver,
     eligible,
@@ -204,7 +205,57 @@ class LeafTable:
     scale: int
     # roles, credits in quanta, members sorted by id
     classes: list[tuple[tuple[int, ...], int, list[str]]]
-    member_class: dict[str, int]
+    member_class: Membership
+
+
+class Membership:
+    """Which class of a table each candidate is in, without a row per candidate.
+
+    A wide filter has tens of thousands of candidates in a handful of classes; a lookup
+    searches each class's sorted members instead of filling a dict when the table is built.
+    """
+
+    __slots__ = ("_found", "_size", "classes")
+
+    def __init__(self, classes: list[tuple[tuple[int, ...], int, list[str]]]) -> None:
+        self.classes = classes
+        self._found: dict[str, int | None] = {}
+        self._size = -1
+
+    def get(self, ident: str, default: int | None = None) -> int | None:
+        found = self._found.get(ident, -1)
+        if found == -1:
+            found = None
+            for number, (_, _, members) in enumerate(self.classes):
+                at = bisect.bisect_left(members, ident)
+                if at < len(members) and members[at] == ident:
+                    found = number
+                    break
+            if len(self._found) < MEMBERSHIP_MEMO:
+                self._found[ident] = found
+        return default if found is None else found
+
+    def __contains__(self, ident: object) -> bool:
+        return isinstance(ident, str) and self.get(ident) is not None
+
+    def __getitem__(self, ident: str) -> int:
+        found = self.get(ident)
+        if found is None:
+            raise KeyError(ident)
+        return found
+
+    def __len__(self) -> int:
+        if self._size < 0:
+            self._size = sum(len(members) for _, _, members in self.classes)
+        return self._size
+
+    def __iter__(self) -> Iterator[str]:
+        for _, _, members in self.classes:
+            yield from members
+
+
+# Class lookups remembered per table (wallet entries and plan candidates asked about).
+MEMBERSHIP_MEMO = 4096
 
 
 def _part_key(node: Node) -> tuple:
@@ -228,21 +279,42 @@ def leaf_table(solver: Solver, node: Node, cost: str) -> LeafTable:
     return found
 
 
+def _candidate_groups(
+    index: CatalogueIndex, where: dict, parts: Sequence[Part], pricing: bool
+) -> dict[tuple, list[str]]:
+    """A filter's candidates grouped by the fields that roles and costs read, ids sorted.
+
+    Cached per catalogue by the filter and the parts' filters: leaves with other thresholds
+    or costs over the same filter share one pass over its candidates.
+    """
+    key = ("exact-groups", filter_key(where), tuple(filter_key(p.where) for p in parts), pricing)
+    found = index.cache.get(key)
+    if found is None:
+        found = {}
+        credentials = index.credentials
+        wheres = [part.where for part in parts]
+        for ident in index.filter_candidates(where):
+            spec = credentials[ident]
+            plannable = spec.is_published and not spec.is_qualification
+            flags = tuple([spec_matches(spec, w) for w in wheres]) if wheres else ()
+            fields = (spec.credits, spec.credit_unit, plannable, spec.price if pricing else None)
+            members = found.get((fields, flags))
+            if members is None:
+                found[(fields, flags)] = [ident]
+            else:
+                members.append(ident)
+        index.cache[key] = found
+    return found
+
+
 def _build_table(index: CatalogueIndex, node: Node, cost: str) -> LeafTable:
     nums = numbers(index)
     parts = node.parts
     if sum(1 for part in parts if part.kind == "share") > 1:
         raise Unknown
     # Group by the fields roles and costs depend on first; decimals come per group.
-    by_fields: dict[tuple, list[str]] = {}
+    by_fields = _candidate_groups(index, node.where, parts, cost == "price")
     credentials = index.credentials
-    pricing = cost == "price"
-    for ident in index.filter_candidates(node.where):
-        spec = credentials[ident]
-        plannable = spec.is_published and not spec.is_qualification
-        flags = tuple([spec_matches(spec, part.where) for part in parts]) if parts else ()
-        fields = (spec.credits, spec.credit_unit, plannable, spec.price if pricing else None)
-        by_fields.setdefault((fields, flags), []).append(ident)
     groups: dict[tuple, list[str]] = {}
     values: set[Fraction] = set()
     for (fields, flags), members in by_fields.items():
@@ -255,9 +327,7 @@ def _build_table(index: CatalogueIndex, node: Node, cost: str) -> LeafTable:
         if price is None:
             continue
         group = groups.setdefault((spec.credits, spec.credit_unit, price, flags), [])
-        group.extend(members)
-    for members in groups.values():
-        members.sort()
+        group.append(members)
     scale = _lcm_of_denominators(sorted(values))
     total = float(sum(values)) if values else 0.0
     thresholds: list[int] = []
@@ -281,24 +351,24 @@ def _build_table(index: CatalogueIndex, node: Node, cost: str) -> LeafTable:
         if not _grid_safe(exact, grid, float(exact)):
             raise Unknown
         thresholds.append(max(0, math.ceil(exact * grid)))
-    table = LeafTable(tuple(thresholds), tuple(shares), tuple(rates), scale, [], {})
+    classes: list[tuple[tuple[int, ...], int, list[str]]] = []
+    table = LeafTable(tuple(thresholds), tuple(shares), tuple(rates), scale, classes,
+                      Membership(classes))  # fmt: skip
     # Credentials of different units may still play the same roles at the same cost: one
     # class each, with their ids merged in order.
-    merged: dict[tuple, tuple[int, list[str]]] = {}
-    for (_, _, price, flags), members in groups.items():
-        spec = index.credentials[members[0]]
+    merged: dict[tuple, tuple[int, list[list[str]]]] = {}
+    for (_, _, price, flags), runs in groups.items():
+        spec = credentials[runs[0][0]]
         value = nums.value(spec, node.unit)
         if value < 0:
             raise Unknown
         roles = entry_roles(table, node, value, flags)
         found = merged.setdefault((roles, price), (int(value * scale), []))
-        found[1].extend(members)
-    for (roles, _), (quanta, members) in merged.items():
-        members.sort()
-        number = len(table.classes)
-        table.classes.append((roles, quanta, members))
-        for ident in members:
-            table.member_class[ident] = number
+        found[1].extend(runs)
+    for (roles, _), (quanta, runs) in merged.items():
+        # Each run is sorted already (candidates come sorted); one run needs no copy.
+        members = runs[0] if len(runs) == 1 else list(heapq.merge(*runs))
+        classes.append((roles, quanta, members))
     return table
 
 
