@@ -157,9 +157,9 @@ def render_svg(
         soft = "#e6effa" if look == "current" else "#4f5b69"
         current = ' aria-current="page"' if node.current else ""
         out.append(
-            f'<a href="{_a(text.href)}" class="node node-{look}" aria-label="{_a(text.label)}"'
-            f' data-key="{_a(key)}"{current}>'
+            f'<a href="{_a(text.href)}" class="node node-{look}" data-key="{_a(key)}"{current}>'
         )
+        # The <title> names the link (SVG-AAM) with the whole title the box may cut short.
         out.append(f"<title>{_a(text.label)}</title>")
         out.append(
             f'<rect class="box" x="{_num(x)}" y="{_num(y)}" width="{NODE_W}" height="{NODE_H}"'

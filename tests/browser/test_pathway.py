@@ -77,6 +77,10 @@ def test_a_pathway_box_is_followed_by_keyboard(page: Page, diploma, screenshot) 
     expect(page.get_by_role("heading", name="What it takes")).to_be_visible()
     box = picture.locator('a[data-key="pw-cert"]')
     expect(box).to_be_visible()
+    # Each box is a link named by its whole title and what it is.
+    expect(
+        picture.get_by_role("link", name="Certificate in Paths: Qualification · 10 ECTS")
+    ).to_have_attribute("href", "/credentials/pw-cert")
     assert picture.bounding_box()["width"] > 500
     page.locator("#how-it-stacks").scroll_into_view_if_needed()
     screenshot(page, "qualification")
