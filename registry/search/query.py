@@ -75,7 +75,11 @@ def clean(text: str) -> str:
     """The query without control characters, composed (NFC), trimmed and bounded."""
     text = unicodedata.normalize("NFC", text[: MAX_QUERY_LENGTH * 2])
     text = "".join(" " if unicodedata.category(ch) in {"Cc", "Cs"} else ch for ch in text)
-    return " ".join(text.split())[:MAX_QUERY_LENGTH]
+    text = " ".join(text.split())
+    if len(text) > MAX_QUERY_LENGTH:  # cut at a space, so no word is cut short
+        cut = text.rfind(" ", 0, MAX_QUERY_LENGTH + 1)
+        text = text[: cut if cut > 0 else MAX_QUERY_LENGTH]
+    return text
 
 
 def words_of(text: str) -> list[str]:
