@@ -6,15 +6,15 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.auth.models import User
 from registry.credentials.catalogue import cached_catalogue
-from registry.credentials.models import Credential, CredentialVersion
+from registry.credentials.models import Credential
 from registry.learners import services
 from registry.learners.explain import Part, Reason, explain_assignment, unreachable_reasons
 from registry.learners.models import WalletEntry
+from registry.search.services import search_credentials
 from registry.stacking.pages import counts_toward
 
 NEAREST = 10  # in-progress and unreachable qualifications shown before "show all"
@@ -153,48 +153,34 @@ def suggestions(session: Session, owner: User) -> list[tuple[str, str]]:
     return [(ident, titles.get(ident, ident)) for ident in ids]
 
 
-def resolve_credential(session: Session, text: str, *, limit: int = 20) -> list[tuple[str, str]]:
-    """Published credentials the chooser's text may mean: the exact id, else matching titles.
+def resolve_credential(
+    session: Session, text: str, *, limit: int = 20
+) -> tuple[str | None, list[tuple[str, str]]]:
+    """What the chooser's text means: (the credential id, []) or (None, candidates to choose).
 
-    The exact identifier (what a suggestion fills in) wins outright; then titles equal to the
-    text, ignoring case; then titles that contain it. At most `limit` rows, by title.
+    The text names a credential when it is an identifier (what a suggestion fills in; the
+    service then decides whether it may be added) or the one published title equal to it,
+    ignoring case. Otherwise the catalogue search's best `limit` hits are offered to choose
+    from, so a near miss is never added silently.
     """
     text = text.strip()
     if not text:
-        return []
-    exact = session.execute(
-        select(Credential.id, CredentialVersion.title)
-        .join(CredentialVersion, CredentialVersion.id == Credential.published_version_id)
-        .where(Credential.id == text)
-    ).all()
-    if exact:
-        return [(ident, title) for ident, title in exact]
-    base = (
-        select(Credential.id, CredentialVersion.title)
-        .join(CredentialVersion, CredentialVersion.id == Credential.published_version_id)
-        .order_by(CredentialVersion.title, Credential.id)
-        .limit(limit)
-    )
-    same = session.execute(base.where(CredentialVersion.title.ilike(_escape(text)))).all()
-    if same:
-        return [(ident, title) for ident, title in same]
-    like = f"%{_escape(text)}%"
-    rows = session.execute(base.where(CredentialVersion.title.ilike(like, escape="\\"))).all()
-    return [(ident, title) for ident, title in rows]
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return None, []
+    if session.get(Credential, text) is not None:
+        return text, []
+    hits = [(hit.id, hit.title) for hit in search_credentials(session, text, per_page=limit).hits]
+    same = [ident for ident, title in hits if title.casefold() == text.casefold()]
+    if len(same) == 1:
+        return same[0], []
+    return None, hits
 
 
 def counts_toward_progress(session: Session, owner: Any, credential_id: str) -> list[Row] | None:
     """For a credential page: the learner's standing on each qualification it counts toward.
 
-    None for visitors who are not logged in (the page then shows a gentle prompt). When the
-    credential is a qualification itself, it comes first.
+    None for visitors who are not logged in when there is something to show (the page then
+    invites them to log in). When the credential is a qualification itself, it comes first.
     """
-    if not getattr(owner, "is_authenticated", False):
-        return None
     catalogue = cached_catalogue(session)
     spec = catalogue.credentials.get(credential_id)
     if spec is None:
@@ -207,6 +193,8 @@ def counts_toward_progress(session: Session, owner: Any, credential_id: str) -> 
     wanted = wanted[:COUNTS_TOWARD_SHOWN]
     if not wanted:
         return []
+    if not getattr(owner, "is_authenticated", False):
+        return None
     answer = services.progress(session, owner, qualifications=wanted)
     titles = services.credential_titles(session, wanted)
     status: dict[str, Row] = {}

@@ -75,28 +75,23 @@ def add() -> tuple[str, int] | Response:
     if not form.validate_on_submit():
         return _wallet_page(form, status=422)
     text = (form.credential.data or "").strip()
-    matches = pages.resolve_credential(db.session, text) if text else []
-    if text and len(matches) != 1:
-        held = services.credential_titles(db.session, [text])
-        if not matches and held:  # a credential no longer published, already in the wallet
-            matches = [(text, held[text])]
-        else:
-            form.credential.errors = [
-                f"Several credentials match {text!r}: choose one below."
-                if matches
-                else f"No published credential matches {text!r}. Try its identifier or title."
-            ]
-            return _wallet_page(form, matches=matches or None, status=422)
+    chosen, matches = pages.resolve_credential(db.session, text)
+    if text and chosen is None:
+        form.credential.errors = [
+            f"No credential is called {text!r}: choose one of these, or try other words."
+            if matches
+            else f"No published credential matches {text!r}. Try its identifier or title."
+        ]
+        return _wallet_page(form, matches=matches or None, status=422)
     try:
-        entry = services.add_entry(
-            db.session, current_user, form.to_data(matches[0][0] if matches else "")
-        )
+        entry = services.add_entry(db.session, current_user, form.to_data(chosen or ""))
         db.session.commit()
     except ValidationError as exc:
         db.session.rollback()
         apply_errors(form, exc)
         return _wallet_page(form, status=422)
-    flash(f"Added {matches[0][1]} (earned {entry.earned_on.isoformat()}).", "success")
+    title = services.credential_titles(db.session, [entry.credential_id])[entry.credential_id]
+    flash(f"Added {title} (earned {entry.earned_on.isoformat()}).", "success")
     return redirect(url_for("wallet.show"))
 
 

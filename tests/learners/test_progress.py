@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 
+from registry.credentials.catalogue import bump_revision
 from registry.credentials.rules_text import rule_lines
 from registry.learners import services
 from registry.learners.explain import explain_assignment, leaf_of, node_at
 from registry.stacking import Catalogue, CredentialSpec
 from tests.conftest import post_form
-from tests.learners.conftest import entry
+from tests.learners.conftest import entry, publish
 
 AS_WALLET = [entry("course-1", "2025-03-01", result="B"), entry("lab-skills", "2024-05-01")]
 
@@ -270,11 +271,17 @@ def test_the_wallet_endpoints_are_in_the_openapi_document(client):
 # --- the credential page -----------------------------------------------------------------
 
 
-def test_a_visitor_is_invited_to_log_in_on_a_credential_page(client, stack):
+def test_a_visitor_is_invited_to_log_in_on_a_credential_page(client, stack, factory, db_session):
     page = client.get("/credentials/course-1").get_data(as_text=True)
 
     assert "Your progress" in page
     assert "/login?next=/credentials/course-1" in page
+    # A credential that counts toward nothing has nothing to invite to.
+    factory.credential(stack["provider"], "loner", title="Counts toward nothing")
+    publish(db_session, "loner")
+    bump_revision(db_session)
+    db_session.commit()
+    assert "Your progress" not in client.get("/credentials/loner").get_data(as_text=True)
 
 
 def test_a_learner_sees_progress_on_what_a_credential_counts_toward(logged_in, holding):

@@ -96,7 +96,7 @@ def test_an_ambiguous_title_offers_a_choice_without_script(logged_in, db_session
 
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "Several credentials match" in page
+    assert "choose one of these" in page
     for ident in ("course-1", "course-2", "course-3", "cert", "diploma"):
         assert f'type="radio" name="credential" value="{ident}"' in page
     assert count_entries(db_session, learner) == 0
