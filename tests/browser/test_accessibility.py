@@ -70,7 +70,11 @@ TARGETS = [
     Target("draft", f"/credentials/{DRAFT}", role="provider"),
     Target("edit-draft", f"/credentials/{DRAFT}/edit", role="provider"),
     Target("submissions", "/review/submissions/", role="coordinator"),
+    Target("review-record", "/review/submissions/{record}", role="coordinator"),
     Target("submission", "/review/submissions/{submission}", role="coordinator"),
+    Target("assign-submission", "/reviews/assign/{submission}", role="coordinator"),
+    Target("scoring-form", "/reviews/{assignment}", role="reviewer"),
+    Target("submission-for-staff", "/review/submissions/{submission}", role="provider"),
     Target("qa-dashboard", "/review/dashboard", role="coordinator"),
     Target("assign-reviewers", "/reviews/assign", role="coordinator"),
     Target("my-reviews", "/reviews/", role="reviewer"),
@@ -88,15 +92,20 @@ class DemoServer:
 
 
 def review_pages_data(session) -> dict[str, object]:
-    """A provider's draft and a review record, so the staff and QA pages have rows to show."""
+    """A provider's draft, a review record, and a submission in review whose reviewer has
+    accepted, so the staff, QA and reviewer pages have rows and forms to show."""
     from sqlalchemy import select
 
     from registry.auth.services import get_user_by_email
     from registry.credentials.services import get_credential
+    from registry.review import services
+    from registry.review.assignment import assign_reviewers
     from registry.review.models import RubricVersion
-    from registry.review.services import open_review_record
+    from registry.review.reviews import accept_assignment
+    from tests.review.review_world import complete_credential
 
-    Factory(session).credential(
+    factory = Factory(session)
+    factory.credential(
         PROVIDER,
         DRAFT,
         title="Responsible AI in Practice",
@@ -105,9 +114,27 @@ def review_pages_data(session) -> dict[str, object]:
         level=6,
     )
     coordinator = get_user_by_email(session, "coordinator@demo.example")
-    record = open_review_record(session, get_credential(session, CREDENTIAL), actor=coordinator)
+    staff = get_user_by_email(session, "provider@demo.example")
+    reviewer = get_user_by_email(session, "reviewer@demo.example")
+    record = services.open_review_record(
+        session, get_credential(session, CREDENTIAL), actor=coordinator
+    )
+    reviewed = complete_credential(
+        factory, PROVIDER, id="a11y-in-review", title="Data Ethics for Analysts", subjects=["0542"]
+    )
+    submission = services.submit_credential(session, reviewed, actor=staff)
+    services.take_action(session, submission, "send_to_review", actor=coordinator)
+    session.flush()
+    session.expire(submission)
+    (assignment,) = assign_reviewers(session, submission, [reviewer], actor=coordinator)
+    accept_assignment(session, assignment, "none", actor=reviewer)
     rubric = session.scalar(select(RubricVersion.id).where(RubricVersion.current.is_(True)))
-    return {"submission": record.id, "rubric": rubric}
+    return {
+        "record": record.id,
+        "submission": submission.id,
+        "assignment": assignment.id,
+        "rubric": rubric,
+    }
 
 
 @pytest.fixture(scope="module")
