@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 
 from sqlalchemy import func, select, update
@@ -15,6 +16,7 @@ from registry.credentials.models import (
     Recognition,
 )
 from registry.stacking import Catalogue, CredentialSpec
+from registry.stacking.engine import FREEZE_FROM
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[int, Catalogue]] = {}
@@ -36,6 +38,22 @@ def load_catalogue(session: Session) -> Catalogue:
     non-published status, so a wallet entry of it still counts (STACKING.md rule 1) but no
     plan proposes it.
     """
+    # A million credentials are tens of millions of objects: the cyclic collector would scan
+    # them over and over while they are built, and in every later full collection, so they
+    # are built with it off and then frozen out of its reach (see engine.long_lived).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        catalogue = _load_catalogue(session)
+    finally:
+        if enabled:
+            gc.enable()
+    if len(catalogue.credentials) >= FREEZE_FROM:
+        gc.freeze()
+    return catalogue
+
+
+def _load_catalogue(session: Session) -> Catalogue:
     rows = session.execute(
         select(
             Credential.id,
@@ -96,6 +114,11 @@ def cached_catalogue(session: Session) -> Catalogue:
         held = _cache.get(key)
         if held is not None and held[0] == revision:
             return held[1]
+        if held is not None:
+            # The catalogue it replaces may have been frozen out of the collector's reach.
+            del held
+            _cache.pop(key, None)
+            gc.unfreeze()
         catalogue = load_catalogue(session)
         _cache[key] = (revision, catalogue)
         return catalogue

@@ -10,10 +10,12 @@ answer (progress 0).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import gc
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +24,7 @@ from registry.stacking.fastpath import best_plan, complete
 from registry.stacking.index import CatalogueIndex, spec_matches
 from registry.stacking.model import Catalogue, CredentialSpec
 from registry.stacking.rules import FILTER_LIST_KEYS, iter_nodes, rule_kind
-from registry.stacking.solver import Plan, Solver
+from registry.stacking.solver import CHILD_KINDS, Node, Plan, Solver, reaches
 
 REQUIREMENT = "R"  # owner of a rule: a qualification's requirements
 PREREQUISITE = "P"  # owner of a rule: a credential's prerequisites
@@ -172,7 +174,8 @@ def reach(catalogue: Catalogue) -> Reach:
     cache = catalogue.index().cache
     found = cache.get("reach")
     if found is None:
-        found = cache["reach"] = Reach(catalogue.index())
+        with long_lived(catalogue):
+            found = cache["reach"] = Reach(catalogue.index())
     return found
 
 
@@ -215,7 +218,8 @@ def empty_answer(catalogue: Catalogue, qualification: str, cost: str) -> tuple[s
     found = cache.get(key)
     if found is None:
         solver = empty_solver(catalogue)
-        assignment = complete(solver, qualification)
+        tree = solver.tree(qualification)
+        assignment = complete(solver, qualification) if met_by_nothing(tree) else None
         if assignment is not None:
             found = ("completed", assignment)
         else:
@@ -223,6 +227,28 @@ def empty_answer(catalogue: Catalogue, qualification: str, cost: str) -> tuple[s
             found = ("unreachable", None) if plan is None else ("in_progress", plan)
         cache[key] = found
     return found
+
+
+def met_by_nothing(node: Node) -> bool:
+    """False when no assignment of no entries at all can meet the tree (True: it may).
+
+    A credential leaf needs an entry or its nested rule; a credits / count leaf or a
+    credits / count part with a threshold above zero needs entries (a share of nothing is
+    met); so a tree whose every way needs such a leaf needs entries.
+    """
+    kind = node.kind
+    if kind is None:
+        return False
+    if kind == "credential":
+        return node.expansion is not None and met_by_nothing(node.expansion)
+    if kind in CHILD_KINDS:
+        met = sum(1 for child in node.children if met_by_nothing(child))
+        if kind == "all":
+            return met == len(node.children)
+        return met >= (1 if kind == "any" else node.needed)
+    return reaches(0.0, node.amount) and all(
+        reaches(0.0, part.amount) for part in node.parts if part.kind != "share"
+    )
 
 
 def empty_plan(catalogue: Catalogue, qualification: str, cost: str) -> Plan | None:
@@ -252,6 +278,12 @@ def empty_answers(catalogue: Catalogue, cost: str) -> EmptyAnswers:
     found = cache.get(key)
     if found is not None:
         return found
+    with long_lived(catalogue):
+        found = cache[key] = _empty_answers(catalogue, cost)
+    return found
+
+
+def _empty_answers(catalogue: Catalogue, cost: str) -> EmptyAnswers:
     credentials = catalogue.credentials
     result = EmptyAnswers(cost)
     index = catalogue.index()
@@ -277,7 +309,6 @@ def empty_answers(catalogue: Catalogue, cost: str) -> EmptyAnswers:
             in_progress.append((float(detail.cost), qualification))
     in_progress.sort()
     result.ordered = [qualification for _, qualification in in_progress]
-    cache[key] = result
     return result
 
 
@@ -296,3 +327,27 @@ def prepare(catalogue: Catalogue, costs: Iterable[str] = ("credits",)) -> None:
     reach(catalogue)
     for cost in costs:
         empty_answers(catalogue, cost)
+
+
+@contextlib.contextmanager
+def long_lived(catalogue: Catalogue) -> Iterator[None]:
+    """Build per-catalogue tables of a large catalogue, which live as long as it does,
+    without the cyclic collector, and freeze them out of its reach afterwards
+    (`gc.freeze`): collections during the build would scan the growing tables over and over,
+    and later full collections would scan millions of long-lived objects in the middle of a
+    request. Whoever drops such a catalogue calls `gc.unfreeze()` so it can be collected;
+    small catalogues (tests, pages) are left to the collector as usual."""
+    if len(catalogue.credentials) < FREEZE_FROM:
+        yield
+        return
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+FREEZE_FROM = 20_000  # credentials
