@@ -10,25 +10,30 @@ from registry.api.blueprint import bp
 from registry.api.openapi import PATHS
 from registry.db import db
 from registry.search import services
+from registry.search.cache import answers
+from registry.search.facets import current_revision
 
 
 @bp.get("/search")
 def search():
     """Published credentials matching the words and filters, one page, with facet counts."""
     params = services.params_from(request.args)
-    result = services.search_credentials(
-        db.session,
-        params.q,
-        filters=params.filters,
-        sort=params.sort,
-        page=params.page,
-        per_page=params.per_page,
-    )
-    return jsonify(
-        services.result_document(
+
+    def answer() -> dict[str, Any]:
+        result = services.search_credentials(
+            db.session,
+            params.q,
+            filters=params.filters,
+            sort=params.sort,
+            page=params.page,
+            per_page=params.per_page,
+        )
+        return services.result_document(
             result, lambda ident: url_for("credentials.show", credential_id=ident, _external=True)
         )
-    )
+
+    key = (str(db.engine.url), current_revision(db.session), "api", request.url)
+    return jsonify(answers.get_or_make(key, answer))
 
 
 def _many(name: str, description: str, values: list[str] | None = None) -> dict[str, Any]:

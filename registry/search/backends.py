@@ -27,11 +27,14 @@ class Backend(Protocol):
     everything except the matches of the excluded phrases.
     """
 
+    def ids(self, connection: Connection, terms: Terms) -> np.ndarray:
+        """Version ids of every matching row, unranked (the cheapest full-text question)."""
+
     def matches(self, connection: Connection, terms: Terms) -> tuple[np.ndarray, np.ndarray]:
         """Version ids of every matching row and their scores (lower is better)."""
 
     def top(self, connection: Connection, terms: Terms, limit: int) -> list[int]:
-        """The best `limit` version ids by score alone: the raw full-text query (the floor)."""
+        """The best `limit` version ids by score, ties newest first: the raw full-text query."""
 
 
 def _rows(connection: Connection, statement: str, params: Any) -> list[tuple]:
@@ -42,6 +45,10 @@ def _rows(connection: Connection, statement: str, params: Any) -> list[tuple]:
         return cursor.fetchall()
     finally:
         cursor.close()
+
+
+def _ids(rows: list[tuple]) -> np.ndarray:
+    return np.fromiter((r[0] for r in rows), np.int64, len(rows))
 
 
 def _arrays(rows: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
@@ -67,6 +74,14 @@ class SqliteBackend:
             return f"({find}) NOT ({exclude})"
         return find
 
+    def ids(self, connection: Connection, terms: Terms) -> np.ndarray:
+        rows = _rows(
+            connection,
+            "SELECT rowid FROM search_fts WHERE search_fts MATCH ?",
+            (self.expression(terms),),
+        )
+        return _ids(rows)
+
     def matches(self, connection: Connection, terms: Terms) -> tuple[np.ndarray, np.ndarray]:
         rows = _rows(
             connection,
@@ -78,7 +93,8 @@ class SqliteBackend:
     def top(self, connection: Connection, terms: Terms, limit: int) -> list[int]:
         rows = _rows(
             connection,
-            f"SELECT rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY {BM25} LIMIT ?",
+            f"SELECT rowid FROM search_fts WHERE search_fts MATCH ?"
+            f" ORDER BY {BM25}, rowid DESC LIMIT ?",
             (self.expression(terms), limit),
         )
         return [r[0] for r in rows]
@@ -104,6 +120,14 @@ class PostgresBackend:
             return f"({find}) && !!({exclude})", params
         return find, params
 
+    def ids(self, connection: Connection, terms: Terms) -> np.ndarray:
+        query, params = self.expression(terms)
+        statement = (
+            "SELECT e.version_id FROM search_entries AS e,"
+            f" (SELECT {query} AS q) AS q WHERE e.document @@ q.q"
+        )
+        return _ids(_rows(connection, statement, params))
+
     def matches(self, connection: Connection, terms: Terms) -> tuple[np.ndarray, np.ndarray]:
         query, params = self.expression(terms)
         statement = (
@@ -117,7 +141,7 @@ class PostgresBackend:
         statement = (
             "SELECT e.version_id FROM search_entries AS e,"
             f" (SELECT {query} AS q) AS q WHERE e.document @@ q.q"
-            " ORDER BY ts_rank(e.document, q.q) DESC LIMIT %(limit)s"
+            " ORDER BY ts_rank(e.document, q.q) DESC, e.version_id DESC LIMIT %(limit)s"
         )
         return [r[0] for r in _rows(connection, statement, {**params, "limit": limit})]
 

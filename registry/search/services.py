@@ -236,7 +236,7 @@ def search_credentials(
     )
     columns = cached_columns(session)
     terms = parse(query)
-    matched, scores = _text_matches(session, columns, terms)
+    matched = _text_matches(session, columns, terms)
     masks = {
         name: columns.facets[name].mask(values, columns.size)
         for name, values in params.filters.items()
@@ -245,9 +245,13 @@ def search_credentials(
     chosen = _combine(matched, masks, skip=None)
     total = columns.size if chosen is None else int(np.count_nonzero(chosen))
     effective = sort or "relevance"
-    if effective == "relevance" and scores is None:
+    if effective == "relevance" and not terms.find:
         effective = "newest"  # no words to rank by
-    positions = _page(columns, chosen, scores, effective, (page - 1) * per_page, per_page)
+    offset = (page - 1) * per_page
+    if effective == "relevance":
+        positions = _ranked_page(session, columns, terms, chosen, bool(masks), offset, per_page)
+    else:
+        positions = _page(columns, chosen, effective, offset, per_page)
     counts = {
         name: (
             _counts(columns, _combine(matched, masks, skip=name), name)
@@ -266,29 +270,23 @@ def search_credentials(
     )
 
 
-def _text_matches(
-    session: Session, columns: Columns, terms: Terms
-) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Rows the words match (None: no words typed, every row) and their scores."""
+def _text_matches(session: Session, columns: Columns, terms: Terms) -> np.ndarray | None:
+    """Rows the words match (None: no words typed, every row)."""
     if not terms.given:
-        return None, None
+        return None
     matched = np.zeros(columns.size, dtype=bool)
     if not terms.searchable:
-        return matched, None  # only punctuation, operators or joining words: nothing to find
+        return matched  # only punctuation, operators or joining words: nothing to find
     connection = session.connection()
     backend = backend_for(connection)
     if not terms.find:  # exclusions alone: everything but what they match
-        ids, _ = backend.matches(connection, Terms(terms.text, find=terms.exclude))
-        at, held = columns.positions(ids)
+        at, held = columns.positions(backend.ids(connection, Terms(terms.text, terms.exclude)))
         matched[:] = True
         matched[at[held]] = False
-        return matched, None
-    ids, found = backend.matches(connection, terms)
-    at, held = columns.positions(ids)
+        return matched
+    at, held = columns.positions(backend.ids(connection, terms))
     matched[at[held]] = True
-    scores = np.full(columns.size, np.inf)
-    scores[at[held]] = found[held]
-    return matched, scores
+    return matched
 
 
 def _combine(
@@ -309,25 +307,52 @@ def _counts(columns: Columns, rows: np.ndarray | None, name: str) -> np.ndarray:
 
 
 def _page(
-    columns: Columns,
-    chosen: np.ndarray | None,
-    scores: np.ndarray | None,
-    sort: str,
-    offset: int,
-    limit: int,
+    columns: Columns, chosen: np.ndarray | None, sort: str, offset: int, limit: int
 ) -> np.ndarray:
-    """Row positions of one page in the sort order; ties go to the newest."""
+    """Row positions of one page sorted by credits, price or age; ties go to the newest."""
     if sort in ("credits", "price"):
         order = columns.order(sort)
         if chosen is not None:
             order = order[chosen[order]]
         return order[offset : offset + limit]
     rows = np.arange(columns.size) if chosen is None else np.flatnonzero(chosen)
-    if sort == "relevance" and scores is not None:
-        order = np.lexsort((-columns.version_ids[rows], scores[rows]))
-        return rows[order[offset : offset + limit]]
-    newest = rows[::-1]
-    return newest[offset : offset + limit]
+    return rows[::-1][offset : offset + limit]
+
+
+# Relevance: ask the engine for its best rows a few times the page's reach, keep the filtered
+# ones, ask for more while too few are kept; past RANK_ALL_ABOVE, score every match instead.
+FIRST_ASK_MIN = 200
+RANK_ALL_ABOVE = 20_000
+
+
+def _ranked_page(
+    session: Session,
+    columns: Columns,
+    terms: Terms,
+    chosen: np.ndarray,
+    filtered: bool,
+    offset: int,
+    limit: int,
+) -> np.ndarray:
+    """Row positions of one page by relevance (best score first, ties newest first)."""
+    connection = session.connection()
+    backend = backend_for(connection)
+    reach = offset + limit
+    ask = max(4 * reach, FIRST_ASK_MIN) if filtered else reach
+    while ask <= max(RANK_ALL_ABOVE, reach):
+        ids = np.asarray(backend.top(connection, terms, ask), dtype=np.int64)
+        at, held = columns.positions(ids)
+        kept = at[held][chosen[at[held]]]
+        if len(kept) >= reach or len(ids) < ask:
+            return kept[offset:reach]
+        ask *= 8
+    ids, scores = backend.matches(connection, terms)
+    at, held = columns.positions(ids)
+    at, scores = at[held], scores[held]
+    keep = chosen[at]
+    at, scores = at[keep], scores[keep]
+    order = np.lexsort((-columns.version_ids[at], scores))
+    return at[order[offset:reach]]
 
 
 def _hits(session: Session, version_ids: np.ndarray, terms: Terms) -> list[Hit]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, session
+from flask_login import current_user
 
 from registry.db import db
 from registry.errors import ValidationError
 from registry.search import services
+from registry.search.cache import answers
+from registry.search.facets import current_revision
 
 bp = Blueprint("search", __name__)
 
@@ -14,6 +17,13 @@ bp = Blueprint("search", __name__)
 @bp.route("/search")
 def index() -> tuple[str, int]:
     """Search published credentials; every choice is in the URL, so a search can be shared."""
+    if current_user.is_authenticated or session.get("_flashes"):
+        return _page()  # the page shows who is logged in, or a message: made for one visitor
+    key = (str(db.engine.url), current_revision(db.session), "page", request.url)
+    return answers.get_or_make(key, _page)
+
+
+def _page() -> tuple[str, int]:
     problems = []
     try:
         params = services.params_from(request.args)

@@ -146,3 +146,19 @@ def test_the_index_rows_match_the_published_versions(db_session, factory, people
     reindex_all(db_session.connection())
     assert rows() == before
     assert [r[1] for r in before] == ["pot-0", "pot-2"]
+
+
+def test_a_remembered_answer_is_not_served_once_the_index_changes(
+    client, db_session, factory, people
+):
+    credential = factory.credential(people["own"], "raku", title="Raku firing", **COMPLETE)
+    db_session.commit()
+    for _ in range(2):  # the second answer comes from the cache
+        assert client.get("/api/v1/search?q=raku").get_json()["total"] == 0
+        assert "No credentials match" in client.get("/search?q=raku").get_data(as_text=True)
+
+    approve(db_session, people, credential)
+    db_session.commit()
+
+    assert client.get("/api/v1/search?q=raku").get_json()["total"] == 1
+    assert 'href="/credentials/raku"' in client.get("/search?q=raku").get_data(as_text=True)

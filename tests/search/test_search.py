@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from registry.search import services
 from registry.search.facets import FACETS
 from registry.search.services import SearchResult, search_credentials
 from tests.search.conftest import UNITS, WORDS, oracle, oracle_counts
@@ -214,3 +215,21 @@ def test_every_facet_is_answered(db_session, catalogue):
     result = search_credentials(db_session, "python")
 
     assert list(result.facets) == list(FACETS)
+
+
+@pytest.mark.parametrize(("first", "rank_all"), [(1, 10_000), (1, 3), (2, 0)])
+def test_ranking_by_asking_for_more_or_scoring_all_gives_the_same_pages(
+    db_session, catalogue, monkeypatch, first, rank_all
+):
+    """A narrow filter on a broad word: the engine's best rows hold too few filtered ones."""
+    filters = {"level": ("4", "8"), "language": ("en",)}
+    before = [everything(db_session, "studio", filters=filters)]
+    before.append(everything(db_session, "studio practical", filters={"type": ("badge",)}))
+
+    monkeypatch.setattr(services, "FIRST_ASK_MIN", first)
+    monkeypatch.setattr(services, "RANK_ALL_ABOVE", rank_all)
+
+    after = [everything(db_session, "studio", filters=filters)]
+    after.append(everything(db_session, "studio practical", filters={"type": ("badge",)}))
+    assert after == before
+    assert all(before)
