@@ -379,7 +379,9 @@ def _hits(session: Session, version_ids: np.ndarray, terms: Terms) -> list[Hit]:
             continue  # unpublished since the facet columns were read
         pieces = snippet(entry.description, terms)
         if terms.words and not any(marked for _, marked in pieces) and entry.outcomes:
-            pieces = snippet(entry.outcomes, terms)  # the words were found elsewhere
+            outcomes = snippet(entry.outcomes, terms)  # the words may be in the outcomes
+            if any(marked for _, marked in outcomes):
+                pieces = outcomes
         hits.append(
             Hit(
                 id=entry.credential_id,
