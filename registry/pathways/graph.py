@@ -47,6 +47,7 @@ class Node:
     owner: str | None = None  # pool: whose rule it belongs to
     hidden: list[str] = field(default_factory=list)  # more: the node keys it stands for
     distance: int = 0  # hops from the credential the picture is about
+    group: str = ""  # the rule list it was found in ("3 of these 5"), for fair folding
 
 
 @dataclass
@@ -118,14 +119,15 @@ class _Builder:
         for path, node in iter_nodes(rule):
             leaf = rule_kind(node)
             if leaf == "credential" and isinstance(node["credential"], str):
-                self.part(owner, node["credential"], kind, depth, distance)
+                group = f"{owner}:{path.rpartition('.')[0]}"
+                self.part(owner, node["credential"], kind, depth, distance, group)
             elif leaf in ("credits", "count"):
                 where = node.get("where") if isinstance(node.get("where"), dict) else {}
                 named = where.get("credentials")
                 if isinstance(named, list) and named:
                     for ident in named:
                         if isinstance(ident, str):
-                            self.part(owner, ident, kind, depth, distance)
+                            self.part(owner, ident, kind, depth, distance, f"{owner}:{path}")
                 elif not self.full():
                     key = f"pool:{owner}:{kind}:{path}"
                     self.hood.nodes[key] = Node(
@@ -133,10 +135,14 @@ class _Builder:
                     )
                     self.edge(key, owner, kind)
 
-    def part(self, owner: str, ident: str, kind: str, depth: int, distance: int) -> None:
+    def part(
+        self, owner: str, ident: str, kind: str, depth: int, distance: int, group: str
+    ) -> None:
         key = self.credential(ident, distance + 1)
         if key is None:
             return
+        node = self.hood.nodes[key]
+        node.group = node.group or group
         self.edge(key, owner, kind)
         for source in sorted(self.index.recognised_as.get(ident, ())):
             self.edge(self.credential(source, distance + 2), key, RECOGNITION)

@@ -86,11 +86,12 @@ def _fold(
     for number, keys in by_layer.items():
         if len(keys) <= per_layer:
             continue
-        # Round robin over what the boxes serve, so every whole keeps some of its parts.
+        # Round robin over what the boxes serve and the rule lists they come from, so every
+        # whole keeps some of its parts and every "n of these m" list shows some of its own.
         rank: dict[str, int] = {}
-        seen: dict[str, int] = {}
+        seen: dict[tuple[str, str], int] = {}
         for key in sorted(keys, key=lambda k: (_priority(nodes[k]), k)):
-            group = min(graph.successors(key), default="")
+            group = (min(graph.successors(key), default=""), nodes[key].group)
             rank[key] = seen.get(group, 0)
             seen[group] = rank[key] + 1
         keys.sort(key=lambda k: (not nodes[k].current, rank[k], _priority(nodes[k]), k))
@@ -181,7 +182,7 @@ def lay_out(
     graph, nodes, column = _fold(graph, nodes, column, per_layer)
     count = max(column.values(), default=-1) + 1
     layers: list[list[str]] = [[] for _ in range(count)]
-    for key in sorted(column, key=lambda k: (_priority(nodes[k]), k)):
+    for key in sorted(column, key=lambda k: (_priority(nodes[k]), nodes[k].group, k)):
         layers[column[key]].append(key)
 
     # Waypoints: an edge that skips columns passes through one slot in each column between.
