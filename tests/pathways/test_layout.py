@@ -91,3 +91,27 @@ def test_long_titles_are_cut_to_fit_their_box():
     titles = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "title"]
     assert titles and all(text_width(t, 13, bold=True) <= 220 - 26 for t in titles)
     assert any(t.endswith("…") for t in titles)
+
+
+def test_a_crowded_column_keeps_some_of_every_rule_list():
+    engage = [f"engage-{n:02}" for n in range(12)]
+    contribute = [f"contribute-{n}" for n in range(4)]
+    specs = [CredentialSpec(id=i) for i in [*engage, *contribute, "philosophy"]]
+    rule = {
+        "all": [
+            {"count": 6, "where": {"credentials": engage}},
+            {"at_least": 1, "of": [{"credential": i} for i in contribute]},
+            {"credential": "philosophy"},
+        ]
+    }
+    specs.append(CredentialSpec(id="scholar", requirements=rule))
+    catalogue = Catalogue(credentials={spec.id: spec for spec in specs})
+
+    layout = lay_out(credential_neighbourhood(catalogue, "scholar"))
+    shown = set(layout.nodes)
+    assert "philosophy" in shown
+    assert shown & set(engage) and shown & set(contribute)
+    column = layout.layers[0]
+    # Each list's boxes sit together in the column.
+    groups = [layout.nodes[key].group for key in column if layout.nodes[key].kind != "more"]
+    assert groups == sorted(groups, key=groups.index)
