@@ -517,13 +517,19 @@ def run_size(n: int, args: argparse.Namespace, result: dict[str, Any], save: Cal
 
     imported = DATA / f"bench-{n}.sqlite3"
     floor = DATA / f"floor-{n}.sqlite3"
-    say(f"{n}: importing through import_catalogue")
-    result["import"] = measure_import(document, imported)
+    reused = args.reuse and imported.exists()
+    if reused:
+        # A database kept by an earlier run (--keep) of the same catalogue: no import figures.
+        say(f"{n}: reusing {imported.name}; import and floor not measured")
+        result["import"] = {"reused": imported.name}
+    else:
+        say(f"{n}: importing through import_catalogue")
+        result["import"] = measure_import(document, imported)
+        say(f"{n}: import took {result['import']['seconds']} s")
     del document
     gc.collect()
     save()
-    say(f"{n}: import took {result['import']['seconds']} s")
-    if "import" in args.parts:
+    if "import" in args.parts and not reused:
         say(f"{n}: measuring the executemany floor")
         result["floor"] = measure_floor(imported, floor)
         rows = result["floor"]["rows"]
@@ -714,7 +720,14 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds after which a latency loop stops early (default: %(default)s)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the imported databases")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="evaluate against the database a --keep run left, without importing again "
+        "(no import figures); implies --keep",
+    )
     args = parser.parse_args(argv)
+    args.keep = args.keep or args.reuse
     if not args.sizes or min(args.sizes) < 1:
         parser.error("--sizes needs positive numbers")
     unknown = set(args.parts) - set(PARTS)

@@ -18,6 +18,7 @@ from registry.credentials.models import (
 from registry.stacking import Catalogue, CredentialSpec
 from registry.stacking.engine import FREEZE_FROM
 
+LOAD_BATCH = 20_000  # rows fetched at a time while loading the catalogue
 _lock = threading.Lock()
 _cache: dict[str, tuple[int, Catalogue]] = {}
 
@@ -74,24 +75,29 @@ def _load_catalogue(session: Session) -> Catalogue:
             CredentialVersion,
             CredentialVersion.id
             == func.coalesce(Credential.published_version_id, Credential.current_version_id),
-        )
+        ),
+        # Streamed in batches: a million rows are never all held as rows at once.
+        execution_options={"yield_per": LOAD_BATCH},
     )
     credentials: dict[str, CredentialSpec] = {}
-    for row in rows:
-        credentials[row.id] = CredentialSpec(
-            id=row.id,
-            provider=row.provider_id,
-            credits=row.credits or 0.0,
-            credit_unit=row.credit_unit,
-            level=row.level,
-            subjects=tuple(row.subjects or ()),
-            type=row.type,
-            valid_years=row.valid_years,
-            price=row.price,
-            status="published" if row.published_version_id is not None else row.status,
-            prerequisites=row.prerequisites,
-            requirements=row.requirements,
-            max_reuse=row.max_reuse,
+    for (
+        ident, provider, published, status, credits, credit_unit, level, subjects, kind,
+        valid_years, price, prerequisites, requirements, max_reuse,
+    ) in rows:  # fmt: skip
+        credentials[ident] = CredentialSpec(
+            id=ident,
+            provider=provider,
+            credits=credits or 0.0,
+            credit_unit=credit_unit,
+            level=level,
+            subjects=tuple(subjects or ()),
+            type=kind,
+            valid_years=valid_years,
+            price=price,
+            status="published" if published is not None else status,
+            prerequisites=prerequisites,
+            requirements=requirements,
+            max_reuse=max_reuse,
         )
     units = {u.code: u.ects_rate for u in session.scalars(select(CreditUnit))}
     recognitions = [
