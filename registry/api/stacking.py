@@ -11,6 +11,7 @@ from registry.auth.permissions import can_view_credential
 from registry.credentials.models import Credential
 from registry.db import db
 from registry.learners.evaluation import credential_pathway, evaluate_wallet
+from registry.pathways.services import visible_pathway
 
 
 @bp.post("/evaluate")
@@ -25,7 +26,8 @@ def pathway(credential_id: str):
     credential = db.session.get(Credential, credential_id) or abort(404)
     if not can_view_credential(current_user, credential):
         abort(403 if current_user.is_authenticated else 401)
-    return jsonify(credential_pathway(db.session, credential_id))
+    pathway = credential_pathway(db.session, credential_id)
+    return jsonify(visible_pathway(db.session, pathway, current_user))
 
 
 _ERRORS = {

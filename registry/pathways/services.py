@@ -77,6 +77,24 @@ def _viewer_sees(user: Any) -> Any:
     return visible
 
 
+def visible_pathway(session: Session, pathway: dict[str, Any], user: Any) -> dict[str, Any]:
+    """The pathway answer without the unpublished credentials this user may not see
+    (what the credential counts toward, and the graph's nodes and edges)."""
+    catalogue = cached_catalogue(session)
+    visible = _viewer_sees(user)
+
+    def shown(ident: str) -> bool:
+        spec = catalogue.credentials.get(ident)
+        return ident == pathway["credential"] or (spec is not None and visible(spec))
+
+    return {
+        **pathway,
+        "counts_toward": [i for i in pathway["counts_toward"] if shown(i)],
+        "nodes": [node for node in pathway["nodes"] if shown(node["id"])],
+        "edges": [e for e in pathway["edges"] if shown(e["from"]) and shown(e["to"])],
+    }
+
+
 def titles_for(session: Session, ids: set[str]) -> dict[str, str]:
     """Titles of these credentials: the published version's, else the current one's."""
     titles: dict[str, str] = {}

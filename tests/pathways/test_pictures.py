@@ -195,6 +195,7 @@ def test_a_big_neighbourhood_is_capped_with_a_link_to_the_full_list(client, fact
 
 
 def test_unpublished_credentials_are_not_drawn_for_anonymous_users(client, auth, factory, stack):
+    # (The JSON pathway leaves them out too: test_the_json_pathway_and_the_svg_agree.)
     page = client.get("/credentials/a").get_data(as_text=True)
     assert "draft-q" not in page and "Secret plan" not in page
     assert client.get("/credentials/draft-q/pathway.svg").status_code == 302
@@ -246,6 +247,8 @@ def test_the_provider_page_shows_its_stacks(client, factory, stack):
 
 def test_the_json_pathway_and_the_svg_agree(client, stack):
     answer = client.get("/api/v1/credentials/a/pathway").get_json()
-    assert {"q1", "top"} <= set(answer["counts_toward"])
+    assert answer["counts_toward"] == ["q1", "top"]  # not the unpublished draft-q
+    assert "draft-q" not in {node["id"] for node in answer["nodes"]}
+    assert all("draft-q" not in (edge["from"], edge["to"]) for edge in answer["edges"])
     root = ET.fromstring(client.get("/credentials/a/pathway.svg").get_data())
     assert {"q1", "top"} <= set(links(root))
