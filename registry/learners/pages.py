@@ -18,6 +18,9 @@ from registry.search.services import search_credentials
 from registry.stacking.pages import counts_toward
 
 NEAREST = 10  # in-progress and unreachable qualifications shown before "show all"
+# "Show all" stops here: a catalogue of a million credentials holds tens of thousands of
+# qualifications, more than a page can list (the progress API answers them all).
+SHOW_ALL_LIMIT = 500
 COUNTS_TOWARD_SHOWN = 12  # qualifications listed on a credential page
 SUGGESTIONS = 60  # credentials offered in the chooser's suggestion list
 COST_LABELS = {"credits": "credits (ECTS)", "count": "number of credentials", "price": "price"}
@@ -65,17 +68,17 @@ class ProgressPage:
 
 def progress_page(session: Session, owner: User, *, cost: str, show_all: bool) -> ProgressPage:
     """The "My qualifications" page: the evaluation answer, in words and with titles."""
-    limit = None if show_all else NEAREST
-    # One more than shown tells whether a "show all" link is needed.
-    answer = services.progress(session, owner, cost=cost, limit=None if show_all else NEAREST + 1)
+    limit = SHOW_ALL_LIMIT if show_all else NEAREST
+    # One more than shown tells whether there are more than the page lists.
+    answer = services.progress(session, owner, cost=cost, limit=limit + 1)
     catalogue = cached_catalogue(session)
     entries = services.wallet_entries(session, owner)
     held = {entry.credential_id for entry in entries}
     in_progress = answer["in_progress"]
-    more_in_progress = limit is not None and len(in_progress) > limit
-    in_progress = in_progress[:limit] if limit is not None else in_progress
+    more_in_progress = len(in_progress) > limit
+    in_progress = in_progress[:limit]
     unreachable_ids = answer["unreachable"]
-    shown_unreachable = unreachable_ids if show_all else unreachable_ids[:NEAREST]
+    shown_unreachable = unreachable_ids[:limit]
 
     ids: set[str] = {entry.credential_id for entry in entries}
     ids.update(row["qualification"] for row in answer["completed"])

@@ -54,7 +54,6 @@ def _wallet_page(
             remove_form=FlaskForm(),
             suggestions=pages.suggestions(db.session, current_user),
             matches=matches,
-            import_open=import_form is not None,
         ),
         status,
     )

@@ -211,6 +211,11 @@ def test_only_the_nearest_are_shown_until_show_all(logged_in, holding, monkeypat
         "cert",
         "diploma",
     }
+    # "Show all" has a ceiling, for catalogues with tens of thousands of qualifications.
+    monkeypatch.setattr(pages, "SHOW_ALL_LIMIT", 1)
+    capped = logged_in.get("/wallet/progress?all=1").get_data(as_text=True)
+    assert len([v for v in ProgressPage(capped).rows.values() if v["status"] == "in_progress"]) == 1
+    assert "GET /api/v1/wallet/progress</code>) lists every one" in capped
 
 
 def test_an_empty_wallet_is_told_where_to_start(logged_in):
