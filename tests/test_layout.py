@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from tests.conftest import post_form
+
 
 def nav_link(html: str, label: str) -> str:
     """The <a> tag of the main nav whose text is `label`."""
@@ -110,3 +112,15 @@ def test_the_error_page_goes_back_only_to_this_site(client) -> None:
     assert 'href="http://localhost/providers/">Go back' in here.get_data(as_text=True)
     assert "Go back" not in elsewhere.get_data(as_text=True)
     assert "evil.example" not in elsewhere.get_data(as_text=True)
+
+
+def test_a_refused_form_lists_its_problems_at_the_top_with_links_to_the_fields(client) -> None:
+    response = post_form(client, "/register", {"name": "", "email": "not-an-email"})
+    html = response.get_data(as_text=True)
+    summary = html[html.index('class="alert alert-error error-summary"') :]
+    summary = summary[: summary.index("</div>")]
+
+    assert "Nothing was saved." in summary
+    assert '<a href="#name">' in summary
+    assert '<a href="#email">' in summary
+    assert summary.index("#name") < summary.index("#email")  # in the order of the form
