@@ -967,7 +967,7 @@ def shared_pair(search: Search, node: Node) -> tuple[int, int, Node, Node] | Non
         if tables[n].shares or tables[m].shares:
             continue
         small, large = sorted((tables[n].member_class, tables[m].member_class), key=len)
-        if any(ident in large for ident in small):
+        if not set(small).isdisjoint(large):
             found = (n, m, one, two)
             break
     node.memo[key] = found
@@ -1782,18 +1782,55 @@ def _joint_classes(
         assert search.cost is not None
         first = leaf_table(search.solver, one, search.cost)
         second = leaf_table(search.solver, two, search.cost)
-        groups: dict[tuple, list[str]] = {}
-        for ident in {*first.member_class, *second.member_class}:
-            mark = (first.member_class.get(ident), second.member_class.get(ident))
-            groups.setdefault((*mark, search.plan_cost(ident)), []).append(ident)
-        found = [
-            (a, b, sorted(members))
-            for (a, b, _), members in sorted(
-                groups.items(), key=lambda pair: (str(pair[0][0]), str(pair[0][1]), pair[0][2])
-            )
-        ]
+        # The grouping depends on the two tables only, which live as long as the catalogue.
+        shared_key = ("exact-joint-classes", id(first), id(second))
+        held = search.index.cache.get(shared_key)
+        if held is not None and held[0] is first and held[1] is second:
+            found = held[2]
+        else:
+            found = _group_jointly(search, first, second)
+            search.index.cache[shared_key] = (first, second, found)
         search.joints[key] = found
     return found
+
+
+def _group_jointly(
+    search: Search, first: LeafTable, second: LeafTable
+) -> list[tuple[int | None, int | None, list[str]]]:
+    """Candidates of two tables by (class in the first, class in the second, cost).
+
+    Every member of a class costs the same (classes are split by cost), so a class's cost is
+    its first member's. The classes' sorted member lists are merged, so each group's ids
+    come out sorted.
+    """
+    side_of: list[dict[str, int]] = [{}, {}]
+    costs: list[list[int]] = [[], []]
+    runs = []
+    for side, table in enumerate((first, second)):
+        for number, (_, _, members) in enumerate(table.classes):
+            side_of[side].update(dict.fromkeys(members, number))
+            costs[side].append(search.plan_cost(members[0]))
+            runs.append(members)
+    groups: dict[tuple, list[str]] = {}
+    last = None
+    one_of, two_of = side_of
+    for ident in heapq.merge(*runs):
+        if ident == last:
+            continue
+        last = ident
+        a, b = one_of.get(ident), two_of.get(ident)
+        price = costs[0][a] if a is not None else costs[1][b]  # type: ignore[index]
+        members = groups.get((a, b, price))
+        if members is None:
+            groups[(a, b, price)] = [ident]
+        else:
+            members.append(ident)
+    return [
+        (a, b, members)
+        for (a, b, _), members in sorted(
+            groups.items(), key=lambda pair: (str(pair[0][0]), str(pair[0][1]), pair[0][2])
+        )
+    ]
 
 
 def _joint_knapsack(
