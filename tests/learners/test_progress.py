@@ -311,3 +311,74 @@ def test_completed_and_unreachable_show_on_the_credential_page(logged_in, learne
     assert lab["lost-cause"]["status"] == "unreachable"
     # A qualification's own page shows the learner's standing on it first.
     assert next(iter(cert)) == "cert" and cert["cert"]["status"] == "completed"
+
+
+def _conforms(value: Any, schema: dict[str, Any], document: dict[str, Any]) -> list[str]:
+    """Where `value` breaks `schema` (the subset of JSON Schema the OpenAPI document uses)."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return _conforms(value, document["components"]["schemas"][name], document)
+    if "allOf" in schema:
+        return [p for part in schema["allOf"] for p in _conforms(value, part, document)]
+    if "oneOf" in schema:
+        fits = [not _conforms(value, part, document) for part in schema["oneOf"]]
+        return [] if any(fits) else [f"{value!r} fits no oneOf choice"]
+    if "enum" in schema and value not in schema["enum"]:
+        return [f"{value!r} not in {schema['enum']}"]
+    kinds = schema.get("type")
+    kinds = [kinds] if isinstance(kinds, str) else kinds or []
+    checks = {
+        "object": lambda v: isinstance(v, dict),
+        "array": lambda v: isinstance(v, list),
+        "string": lambda v: isinstance(v, str),
+        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+        "boolean": lambda v: isinstance(v, bool),
+        "null": lambda v: v is None,
+    }
+    if kinds and not any(checks[kind](value) for kind in kinds):
+        return [f"{value!r} is not {kinds}"]
+    problems = []
+    if isinstance(value, dict):
+        problems += [f"missing {key}" for key in schema.get("required", []) if key not in value]
+        for key, sub in schema.get("properties", {}).items():
+            if key in value:
+                problems += _conforms(value[key], sub, document)
+    if isinstance(value, list) and "items" in schema:
+        problems += [p for item in value for p in _conforms(item, schema["items"], document)]
+    return problems
+
+
+def test_the_wallet_answers_match_the_openapi_document(app, holding, db_session):
+    from registry.auth.services import create_token
+    from tests.conftest import bearer
+
+    token = create_token(db_session, holding, "t")[1]
+    db_session.commit()
+    client = app.test_client()
+    document = client.get("/api/v1/openapi.json").get_json()
+    paths = document["paths"]
+
+    def check(response, path: str, method: str) -> None:
+        described = paths[path][method]["responses"][str(response.status_code)]
+        if "$ref" in described:
+            described = document["components"]["responses"][described["$ref"].rsplit("/", 1)[-1]]
+        schema = described["content"]["application/json"]["schema"]
+        assert _conforms(response.get_json(), schema, document) == []
+
+    headers = bearer(token)
+    check(client.get("/api/v1/wallet/entries", headers=headers), "/wallet/entries", "get")
+    one = client.post("/api/v1/wallet/entries", json=entry("course-2"), headers=headers)
+    check(one, "/wallet/entries", "post")
+    many = client.post("/api/v1/wallet/entries", json=[entry("course-3")], headers=headers)
+    check(many, "/wallet/entries", "post")
+    bad = client.post("/api/v1/wallet/entries", json=[entry("nope")], headers=headers)
+    check(bad, "/wallet/entries", "post")
+    path = "/wallet/entries/{entry_id}"
+    check(
+        client.get(f"/api/v1/wallet/entries/{one.get_json()['id']}", headers=headers), path, "get"
+    )
+    check(client.delete("/api/v1/wallet/entries/999999", headers=headers), path, "delete")
+    for cost in ("credits", "count", "price"):
+        answer = client.get(f"/api/v1/wallet/progress?cost={cost}", headers=headers)
+        check(answer, "/wallet/progress", "get")
