@@ -33,6 +33,9 @@ class Config:
     # The largest request body accepted (uploaded badges and catalogue files included).
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     REQUIRE_SECRET_KEY = False
+    # Seconds a server trusts the search index revision it last read before reading it again:
+    # remembered search answers may lag a change by this long (0: never).
+    SEARCH_ANSWER_TTL = float(os.environ.get("SEARCH_ANSWER_TTL", "1"))
 
 
 class DevelopmentConfig(Config):
@@ -45,6 +48,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"
     BASE_URL = "http://registry.test"
+    SEARCH_ANSWER_TTL = 0.0  # each test changes the index and searches at once
 
 
 class ProductionConfig(Config):

@@ -159,7 +159,9 @@ def query_mix(path: Path, count: int, seed: int) -> list[dict[str, Any]]:
 # --- in process: the floor and the service ---------------------------------------------------
 
 
-def measure_in_process(path: Path, mix: list[dict[str, Any]], warmup: int) -> dict[str, Any]:
+def measure_in_process(
+    path: Path, mix: list[dict[str, Any]], warmup: list[dict[str, Any]]
+) -> dict[str, Any]:
     """The raw FTS5 query for each search's words (the floor), and the whole service."""
     from registry.db import db
     from registry.search.backends import SqliteBackend
@@ -177,7 +179,7 @@ def measure_in_process(path: Path, mix: list[dict[str, Any]], warmup: int) -> di
         result["facet_columns_load_s"] = round(load[0], 2)
         connection = session.connection()
         floor, service, matches = [], [], []
-        for i, params in enumerate(mix[:warmup] + mix):
+        for i, params in enumerate(warmup + mix):
             terms = parse(params["q"])
             with timed() as t:
                 backend.top(connection, terms, 20)
@@ -191,7 +193,7 @@ def measure_in_process(path: Path, mix: list[dict[str, Any]], warmup: int) -> di
                     page=checked.page,
                     per_page=checked.per_page,
                 )
-            if i >= warmup:
+            if i >= len(warmup):
                 floor.append(t[0])
                 service.append(s[0])
                 matches.append(found.total)
@@ -299,8 +301,13 @@ def apache_bench(ab: str, port: int, url: str, seconds: int) -> dict[str, Any]:
 
 
 def measure_http(
-    path: Path, mix: list[dict[str, Any]], warmup: int, ab_seconds: int, log: Path
+    path: Path, mix: list[dict[str, Any]], warmup: list[dict[str, Any]], ab_seconds: int, log: Path
 ) -> dict[str, Any]:
+    """Latency of the mix (API, then page) and throughput under ab, through gunicorn.
+
+    Answers are remembered per index revision, so a search repeated within the mix is
+    answered from memory, as a popular search would be; `repeats` says how many there are.
+    """
     server, port = start_gunicorn(path, log)
     result: dict[str, Any] = {"workers": WORKERS, "worker_class": "sync"}
     try:
@@ -319,7 +326,9 @@ def measure_http(
         result["first_pages_s"] = round(first[0], 2)
         api = ["/api/v1/search?" + urlencode(p) for p in mix]
         pages = ["/search?" + urlencode(p) for p in mix]
-        timed_gets(port, api[:warmup])
+        timed_gets(port, ["/api/v1/search?" + urlencode(p) for p in warmup])
+        timed_gets(port, ["/search?" + urlencode(p) for p in warmup])
+        result["repeats"] = len(api) - len(set(api))
         seconds, failures = timed_gets(port, api)
         result["api"] = {**latency_summary(seconds, len(api)), "failures": failures}
         seconds, failures = timed_gets(port, pages)
@@ -402,12 +411,12 @@ def main(argv: list[str] | None = None) -> int:
         mix = query_mix(path, args.requests + args.warmup, args.seed)
         size["queries"] = {"count": args.requests, "examples": mix[:8]}
         say(f"{n}: in process (floor and service)")
-        size["in_process"] = measure_in_process(path, mix[args.warmup :], args.warmup)
+        size["in_process"] = measure_in_process(path, mix[args.warmup :], mix[: args.warmup])
         say(f"{n}: over HTTP through gunicorn ({WORKERS} workers) and under ab")
         size["http"] = measure_http(
             path,
             mix[args.warmup :],
-            args.warmup,
+            mix[: args.warmup],
             args.ab_seconds,
             DATA / f"gunicorn-search-{n}.log",
         )

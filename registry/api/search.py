@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request, url_for
+from flask import current_app, request, url_for
 
 from registry.api.blueprint import bp
 from registry.api.openapi import PATHS
 from registry.db import db
 from registry.search import services
-from registry.search.cache import answers
-from registry.search.facets import current_revision
+from registry.search.cache import answer_key, answers
 
 
 @bp.get("/search")
@@ -19,7 +18,7 @@ def search():
     """Published credentials matching the words and filters, one page, with facet counts."""
     params = services.params_from(request.args)
 
-    def answer() -> dict[str, Any]:
+    def answer() -> str:
         result = services.search_credentials(
             db.session,
             params.q,
@@ -28,12 +27,13 @@ def search():
             page=params.page,
             per_page=params.per_page,
         )
-        return services.result_document(
+        document = services.result_document(
             result, lambda ident: url_for("credentials.show", credential_id=ident, _external=True)
         )
+        return current_app.json.dumps(document)
 
-    key = (str(db.engine.url), current_revision(db.session), "api", request.url)
-    return jsonify(answers.get_or_make(key, answer))
+    body = answers.get_or_make(answer_key(db.session, "api", request.url), answer)
+    return current_app.response_class(body, mimetype="application/json")
 
 
 def _many(name: str, description: str, values: list[str] | None = None) -> dict[str, Any]:

@@ -9,9 +9,15 @@ for anonymous visitors without flashed messages, whose page depends on nothing e
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from registry.search.facets import current_revision
 
 T = TypeVar("T")
 
@@ -49,3 +55,22 @@ class AnswerCache:
 
 
 answers = AnswerCache()
+_seen: dict[str, tuple[int, float]] = {}
+
+
+def answer_key(session: Session, kind: str, url: str) -> tuple:
+    """The key of an answer: the database, the index revision, what is answered, the URL.
+
+    The revision is read again once it is older than SEARCH_ANSWER_TTL seconds, so a burst of
+    searches costs no database round trip; a change shows after at most that long.
+    """
+    database = str(session.get_bind().engine.url)
+    ttl = current_app.config.get("SEARCH_ANSWER_TTL", 0)
+    now = time.monotonic()
+    held = _seen.get(database)
+    if ttl > 0 and held is not None and now - held[1] < ttl:
+        revision = held[0]
+    else:
+        revision = current_revision(session)
+        _seen[database] = (revision, now)
+    return (database, revision, kind, url)

@@ -8,8 +8,7 @@ from flask_login import current_user
 from registry.db import db
 from registry.errors import ValidationError
 from registry.search import services
-from registry.search.cache import answers
-from registry.search.facets import current_revision
+from registry.search.cache import answer_key, answers
 
 bp = Blueprint("search", __name__)
 
@@ -19,8 +18,7 @@ def index() -> tuple[str, int]:
     """Search published credentials; every choice is in the URL, so a search can be shared."""
     if current_user.is_authenticated or session.get("_flashes"):
         return _page()  # the page shows who is logged in, or a message: made for one visitor
-    key = (str(db.engine.url), current_revision(db.session), "page", request.url)
-    return answers.get_or_make(key, _page)
+    return answers.get_or_make(answer_key(db.session, "page", request.url), _page)
 
 
 def _page() -> tuple[str, int]:
