@@ -503,26 +503,45 @@ def run_size(n: int, args: argparse.Namespace, result: dict[str, Any], save: Cal
     path, generated = catalogue_file(n, args.seed)
     if generated is not None:
         result["generate_s"] = round(generated, 3)
-    say(f"{n}: loading {path.name}")
-    with timed() as t:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    result["json_load_s"] = round(t[0], 3)
-    result["providers"] = len(document["providers"])
-    result["qualifications"] = sum(1 for c in document["credentials"] if "requirements" in c)
-    result["recognitions"] = len(document["recognitions"])
-    published = next(c["id"] for c in document["credentials"] if c["status"] == "published")
-    say(f"{n}: making {args.wallets} wallets")
-    requests = make_requests(document, args.wallets + args.warmup, args.seed)
-    warmup, requests = requests[: args.warmup], requests[args.warmup :]
-
     imported = DATA / f"bench-{n}.sqlite3"
     floor = DATA / f"floor-{n}.sqlite3"
     reused = args.reuse and imported.exists()
+    count = args.wallets + args.warmup
+    # The requests (and the facts about the catalogue) of a reused database are kept beside
+    # it, so a rerun need not parse the whole catalogue file again.
+    kept = DATA / f"requests-{n}-seed{args.seed}-{count}.json"
+    if reused and kept.exists():
+        say(f"{n}: reading the requests kept in {kept.name}")
+        saved = json.loads(kept.read_text(encoding="utf-8"))
+        document = None
+        result.update(saved["facts"])
+        requests, published = saved["requests"], saved["published"]
+    else:
+        say(f"{n}: loading {path.name}")
+        with timed() as t:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        result["json_load_s"] = round(t[0], 3)
+        facts = {
+            "providers": len(document["providers"]),
+            "qualifications": sum(1 for c in document["credentials"] if "requirements" in c),
+            "recognitions": len(document["recognitions"]),
+        }
+        result.update(facts)
+        published = next(c["id"] for c in document["credentials"] if c["status"] == "published")
+        say(f"{n}: making {args.wallets} wallets")
+        requests = make_requests(document, count, args.seed)
+        if args.keep:
+            saved = {"facts": facts, "requests": requests, "published": published}
+            kept.write_text(json.dumps(saved), encoding="utf-8")
+    warmup, requests = requests[: args.warmup], requests[args.warmup :]
+
     if reused:
         # A database kept by an earlier run (--keep) of the same catalogue: no import figures.
         say(f"{n}: reusing {imported.name}; import and floor not measured")
         result["import"] = {"reused": imported.name}
     else:
+        if document is None:
+            document = json.loads(path.read_text(encoding="utf-8"))
         say(f"{n}: importing through import_catalogue")
         result["import"] = measure_import(document, imported)
         say(f"{n}: import took {result['import']['seconds']} s")

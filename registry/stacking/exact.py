@@ -952,6 +952,8 @@ def shared_pair(search: Search, node: Node) -> tuple[int, int, Node, Node] | Non
     carry no share part (cached on the node per cost)."""
     assert search.cost is not None
     key = ("shared-pair", search.cost)
+    if node.memo is None:
+        node.memo = {}
     if key in node.memo:
         return node.memo[key]
     found = None

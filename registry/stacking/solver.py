@@ -67,7 +67,7 @@ class Part:
     where: dict
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Node:
     """One node of an expanded rule; `cutoff` is the earliest earned_on that counts below it."""
 
@@ -82,7 +82,7 @@ class Node:
     unit: str = ECTS
     where: dict = field(default_factory=dict)
     parts: tuple[Part, ...] = ()
-    memo: dict = field(default_factory=dict, repr=False)  # per-node caches of other modules
+    memo: dict | None = field(default=None, repr=False)  # per-node caches of other modules
 
     def leaves(self) -> Iterable[Node]:
         if self.kind in CHILD_KINDS:
