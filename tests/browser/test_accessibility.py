@@ -64,7 +64,11 @@ TARGETS = [
     Target("forbidden", "/admin/users", role="learner", status=403),
     Target("account", "/account/tokens", role="learner"),
     Target("search", blueprint="search"),
+    Target("search-results", "/search?q=data", endpoint="search.index"),
+    Target("search-nothing-found", "/search?q=zzqxj", endpoint="search.index"),
+    Target("pathway", f"/credentials/{QUALIFICATION}/pathway", endpoint="pathways.page"),
     Target("learner", blueprint="wallet", role="learner"),
+    Target("password", "/account/password", role="learner"),
     Target("new-credential", "/credentials/new", role="provider"),
     Target("provider-staff", f"/providers/{PROVIDER}", role="provider"),
     Target("draft", f"/credentials/{DRAFT}", role="provider"),
@@ -81,6 +85,9 @@ TARGETS = [
     Target("rubrics", "/review/rubrics/", role="admin"),
     Target("rubric", "/review/rubrics/versions/{rubric}", role="admin"),
     Target("users", "/admin/users", role="admin"),
+    Target("user-form", "/admin/users/new", role="admin"),
+    Target("provider-form", f"/providers/{PROVIDER}/edit", role="admin"),
+    Target("competing-interests", "/reviews/conflicts", role="reviewer"),
 ]
 
 
@@ -266,6 +273,8 @@ def save(page: Page, name: str) -> None:
 def test_page_has_no_serious_accessibility_violations(
     target: Target, browser, demo_server, logged_in_states, axe_source
 ) -> None:
+    if target.endpoint and target.endpoint not in demo_server.app.view_functions:
+        pytest.skip(f"no {target.endpoint} page yet")
     pages = paths_of(target, demo_server)
     if not pages:
         pytest.skip(f"no {target.blueprint} pages yet")
