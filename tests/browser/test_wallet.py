@@ -74,6 +74,12 @@ def test_a_learner_builds_a_wallet_and_completes_a_qualification(
     expect(page.get_by_role("heading", name="Your wallet is empty")).to_be_visible()
     screenshot(page, "1-empty-wallet")
 
+    # As the learner types, the chooser offers the catalogue search's matches.
+    badge = page.locator('#credential-suggestions option[value="bw-badge-3"]')
+    expect(badge).to_have_count(0)  # not a next step of any qualification
+    page.get_by_label("Credential", exact=True).fill("Open data badge 3")
+    expect(badge).to_have_count(1)
+
     seen = [int(certificate_progress(page))]
     screenshot(page, "2-progress-before")
     for ident in COURSES:
