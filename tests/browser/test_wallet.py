@@ -160,3 +160,23 @@ def test_a_bad_import_names_the_entry_and_adds_nothing(
     expect(page.locator("#entries-errors")).to_contain_text("entries[1].earned_on")
     expect(page.get_by_role("heading", name="Your wallet is empty")).to_be_visible()
     screenshot(page, "import-refused")
+
+
+def test_a_title_that_is_not_exact_offers_a_choice(
+    page: Page, live_server, catalogue, screenshot
+) -> None:
+    with live_server.factory() as factory:
+        email = factory.user("learner", email="chooser@wallet-browser.example").email
+    log_in(page, email)
+    page.goto("/wallet")
+
+    page.get_by_label("Credential", exact=True).fill("data")
+    page.get_by_label("Date earned").fill("2025-04-01")
+    page.get_by_role("button", name="Add to my wallet").click()
+
+    choices = page.get_by_role("group", name="Published credentials found for “data”")
+    expect(choices).to_be_visible()
+    screenshot(page, "choose")
+    choices.get_by_label("Data basics").check()
+    page.get_by_role("button", name="Add the chosen credential").click()
+    expect(page.get_by_role("status")).to_contain_text("Added Data basics (earned 2025-04-01)")
