@@ -14,6 +14,7 @@ from registry.learners.explain import explain_assignment, leaf_of, node_at
 from registry.stacking import Catalogue, CredentialSpec
 from tests.conftest import post_form
 from tests.learners.conftest import entry, publish
+from tests.openapi import schema_errors
 
 AS_WALLET = [entry("course-1", "2025-03-01", result="B"), entry("lab-skills", "2024-05-01")]
 
@@ -313,42 +314,6 @@ def test_completed_and_unreachable_show_on_the_credential_page(logged_in, learne
     assert next(iter(cert)) == "cert" and cert["cert"]["status"] == "completed"
 
 
-def _conforms(value: Any, schema: dict[str, Any], document: dict[str, Any]) -> list[str]:
-    """Where `value` breaks `schema` (the subset of JSON Schema the OpenAPI document uses)."""
-    if "$ref" in schema:
-        name = schema["$ref"].rsplit("/", 1)[-1]
-        return _conforms(value, document["components"]["schemas"][name], document)
-    if "allOf" in schema:
-        return [p for part in schema["allOf"] for p in _conforms(value, part, document)]
-    if "oneOf" in schema:
-        fits = [not _conforms(value, part, document) for part in schema["oneOf"]]
-        return [] if any(fits) else [f"{value!r} fits no oneOf choice"]
-    if "enum" in schema and value not in schema["enum"]:
-        return [f"{value!r} not in {schema['enum']}"]
-    kinds = schema.get("type")
-    kinds = [kinds] if isinstance(kinds, str) else kinds or []
-    checks = {
-        "object": lambda v: isinstance(v, dict),
-        "array": lambda v: isinstance(v, list),
-        "string": lambda v: isinstance(v, str),
-        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-        "boolean": lambda v: isinstance(v, bool),
-        "null": lambda v: v is None,
-    }
-    if kinds and not any(checks[kind](value) for kind in kinds):
-        return [f"{value!r} is not {kinds}"]
-    problems = []
-    if isinstance(value, dict):
-        problems += [f"missing {key}" for key in schema.get("required", []) if key not in value]
-        for key, sub in schema.get("properties", {}).items():
-            if key in value:
-                problems += _conforms(value[key], sub, document)
-    if isinstance(value, list) and "items" in schema:
-        problems += [p for item in value for p in _conforms(item, schema["items"], document)]
-    return problems
-
-
 def test_the_wallet_answers_match_the_openapi_document(app, holding, db_session):
     from registry.auth.services import create_token
     from tests.conftest import bearer
@@ -364,7 +329,7 @@ def test_the_wallet_answers_match_the_openapi_document(app, holding, db_session)
         if "$ref" in described:
             described = document["components"]["responses"][described["$ref"].rsplit("/", 1)[-1]]
         schema = described["content"]["application/json"]["schema"]
-        assert _conforms(response.get_json(), schema, document) == []
+        assert schema_errors(response.get_json(), schema, document) == []
 
     headers = bearer(token)
     check(client.get("/api/v1/wallet/entries", headers=headers), "/wallet/entries", "get")
