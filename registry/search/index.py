@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, UOWTransaction
 
 from registry.credentials.models import Credential, CredentialVersion, CreditUnit
+from registry.db import rows_changed
 from registry.providers.models import Provider
 from registry.search.models import SearchState
 
@@ -112,10 +113,14 @@ def _run(connection: Connection, delete: str, scope: str, **params: object) -> N
     expanding = [
         bindparam(name, expanding=True) for name, value in params.items() if _is_list(value)
     ]
-    connection.execute(text(delete).bindparams(*expanding), params)
+    changed = rows_changed(connection.execute(text(delete).bindparams(*expanding), params))
     for statement in _statements(connection.dialect.name, scope):
-        connection.execute(text(statement).bindparams(*expanding), params)
-    _bump(connection)
+        result = connection.execute(text(statement).bindparams(*expanding), params)
+        changed += max(rows_changed(result), 0)
+    # A draft saved or a provider without published credentials renamed changes no row:
+    # the revision stays, and no server has to reread the index's facet columns.
+    if changed:
+        _bump(connection)
 
 
 def _is_list(value: object) -> bool:

@@ -162,3 +162,16 @@ def test_a_remembered_answer_is_not_served_once_the_index_changes(
 
     assert client.get("/api/v1/search?q=raku").get_json()["total"] == 1
     assert 'href="/credentials/raku"' in client.get("/search?q=raku").get_data(as_text=True)
+
+
+def test_saving_a_draft_leaves_the_index_revision_alone(db_session, factory, people):
+    """Servers reread the facet columns when the revision moves: only for real changes."""
+    from registry.search.facets import current_revision
+
+    before = current_revision(db_session)
+    credential = factory.credential(people["own"], "draft-pot", title="Draft pot", **COMPLETE)
+    update_credential(db_session, credential, {**COMPLETE, "title": "Still a draft"}, actor=None)
+    assert current_revision(db_session) == before
+
+    approve(db_session, people, credential)
+    assert current_revision(db_session) != before
