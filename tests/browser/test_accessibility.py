@@ -21,7 +21,7 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from werkzeug.serving import make_server
 
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, buffered
 from tests.conftest import Factory, fresh_database, migrated_app
 
 pytestmark = pytest.mark.browser
@@ -142,25 +142,6 @@ def review_pages_data(session) -> dict[str, object]:
         "assignment": assignment.id,
         "rubric": rubric,
     }
-
-
-def buffered(app: Flask):
-    """The app with each response body read whole before the server writes it.
-
-    Werkzeug's server skips the body's close() when the browser drops the connection while
-    the server drains the request; a static file's handle then leaks and, with warnings as
-    errors, fails whichever test the garbage collector happens to run in.
-    """
-
-    def wsgi(environ, start_response):
-        body = app(environ, start_response)
-        try:
-            return [b"".join(body)]
-        finally:
-            if hasattr(body, "close"):
-                body.close()
-
-    return wsgi
 
 
 @pytest.fixture(scope="module")
