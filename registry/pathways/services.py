@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -259,8 +261,64 @@ def credential_picture(
     *,
     per_layer: int = PER_LAYER,
 ) -> Picture:
-    """The neighbourhood of one version of a credential (a draft: from its own rules)."""
+    """The neighbourhood of one version of a credential (a draft: from its own rules).
+
+    A published version drawn for a viewer who sees only published credentials is the same
+    picture for every such viewer until the catalogue moves on, so it is remembered with
+    the catalogue (a bounded number of the most recently drawn).
+    """
     catalogue = cached_catalogue(session)
+    if version.id != credential.published_version_id or not _sees_only_published(user):
+        return _credential_picture(session, catalogue, credential, version, user, per_layer)
+    pictures = catalogue.index().cache.setdefault("pathway-pictures", _Pictures())
+    key = (credential.id, version.id, per_layer)
+    picture = pictures.get(key)
+    if picture is None:
+        picture = _credential_picture(session, catalogue, credential, version, user, per_layer)
+        pictures.put(key, picture)
+    return picture
+
+
+class _Pictures:
+    """The most recently drawn public pictures of one catalogue, at most PICTURES_KEPT."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: OrderedDict[tuple, Picture] = OrderedDict()
+
+    def get(self, key: tuple) -> Picture | None:
+        with self._lock:
+            picture = self._held.get(key)
+            if picture is not None:
+                self._held.move_to_end(key)
+            return picture
+
+    def put(self, key: tuple, picture: Picture) -> None:
+        with self._lock:
+            self._held[key] = picture
+            while len(self._held) > PICTURES_KEPT:
+                self._held.popitem(last=False)
+
+
+# Enough for the pages in demand; each picture is a few kilobytes of SVG.
+PICTURES_KEPT = 2000
+
+
+def _sees_only_published(user: Any) -> bool:
+    """True when this viewer is shown no unpublished credential (see `_viewer_sees`)."""
+    if has_permission(user, "credential:view-unpublished") or has_permission(user, "provider:edit"):
+        return False
+    return not (getattr(user, "is_authenticated", False) and user.has_role("provider"))
+
+
+def _credential_picture(
+    session: Session,
+    catalogue: Any,
+    credential: Credential,
+    version: CredentialVersion,
+    user: Any,
+    per_layer: int,
+) -> Picture:
     if credential.id not in catalogue.credentials:
         return Picture(None, [], note="This credential is not in the stacking catalogue yet.")
     own = version.id != credential.published_version_id

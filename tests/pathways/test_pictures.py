@@ -252,3 +252,23 @@ def test_the_json_pathway_and_the_svg_agree(client, stack):
     assert all("draft-q" not in (edge["from"], edge["to"]) for edge in answer["edges"])
     root = ET.fromstring(client.get("/credentials/a/pathway.svg").get_data())
     assert {"q1", "top"} <= set(links(root))
+
+
+def test_a_remembered_picture_follows_the_catalogue(client, auth, factory, db_session, stack):
+    # Drawn once for a visitor, then remembered with the catalogue ...
+    first = client.get("/credentials/b").get_data(as_text=True)
+    assert "extra-q" not in links(svg_of(first))
+    assert client.get("/credentials/b").get_data(as_text=True) == first
+
+    # ... until the catalogue moves on: a newly published qualification shows at once.
+    factory.credential(stack, "extra-q", title="Extra award", requirements={"credential": "b"})
+    publish(db_session, "extra-q")
+    db_session.commit()
+    assert "extra-q" in links(svg_of(client.get("/credentials/b").get_data(as_text=True)))
+
+    # Staff of the provider are never served the visitors' picture: they see their drafts.
+    factory.credential(stack, "draft-b", title="Draft award", requirements={"credential": "b"})
+    db_session.commit()
+    assert "draft-b" not in links(svg_of(client.get("/credentials/b").get_data(as_text=True)))
+    auth.login(factory.user("provider", provider=stack))
+    assert "draft-b" in links(svg_of(client.get("/credentials/b").get_data(as_text=True)))
