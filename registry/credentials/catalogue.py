@@ -109,10 +109,14 @@ def _load_catalogue(session: Session) -> Catalogue:
     return Catalogue(credentials=credentials, credit_units=units, recognitions=recognitions)
 
 
-def cached_catalogue(session: Session) -> Catalogue:
-    """The catalogue for this database, reloaded only when its revision has moved on."""
+def cached_catalogue(session: Session, revision: int | None = None) -> Catalogue:
+    """The catalogue for this database, reloaded only when its revision has moved on.
+
+    `revision` is the current revision when the caller has just read it.
+    """
     key = str(session.get_bind().engine.url)
-    revision = current_revision(session)
+    if revision is None:
+        revision = current_revision(session)
     held = _cache.get(key)
     if held is not None and held[0] == revision:
         return held[1]

@@ -16,9 +16,10 @@ from registry.auth.permissions import (
     has_permission,
 )
 from registry.credentials import services
+from registry.credentials.catalogue import cached_catalogue
 from registry.credentials.fields import credential_document
 from registry.credentials.forms import COMMON_TYPES, CredentialForm, form_values
-from registry.credentials.models import Credential, CredentialVersion, CreditUnit
+from registry.credentials.models import CatalogueState, Credential, CredentialVersion, CreditUnit
 from registry.credentials.rules_text import rule_ids, rule_lines
 from registry.db import db
 from registry.errors import Conflict, PermissionDenied, ValidationError
@@ -26,6 +27,7 @@ from registry.extensions import login_manager
 from registry.providers.models import Provider
 from registry.review import services as review_services
 from registry.web.forms import apply_errors
+from registry.web.memo import PAGES_KEPT, Recent, for_visitors
 
 bp = Blueprint("credentials", __name__, url_prefix="/credentials")
 
@@ -62,7 +64,24 @@ def index() -> str:
     )
 
 
+def _visitor_pages(credential_id: str) -> tuple[Recent, object]:
+    """Credential pages as visitors see them, kept for the catalogue revision in force, and
+    what else such a page shows: its provider (name, country), as of its last change."""
+    revision, provider_changed = db.session.execute(
+        select(
+            CatalogueState.revision,
+            select(Provider.updated_at)
+            .join(Credential, Credential.provider_id == Provider.id)
+            .where(Credential.id == credential_id)
+            .scalar_subquery(),
+        )
+    ).one()
+    cache = cached_catalogue(db.session, revision or 0).index().cache
+    return cache.setdefault("visitor-pages", Recent(PAGES_KEPT)), provider_changed
+
+
 @bp.route("/<credential_id>")
+@for_visitors(_visitor_pages)
 def show(credential_id: str) -> str | Response:
     """Show every field of one version of a credential, its provider and its history."""
     credential = services.get_credential(db.session, credential_id)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +26,7 @@ from registry.pathways.graph import (
 from registry.pathways.layout import PER_LAYER, Layout, lay_out
 from registry.pathways.svg import EDGE_STYLE, NodeText, render_svg
 from registry.stacking.model import CredentialSpec
+from registry.web.memo import Recent
 
 # A provider picture starts from at most this many of its qualifications.
 PROVIDER_QUALIFICATIONS = 12
@@ -270,34 +269,13 @@ def credential_picture(
     catalogue = cached_catalogue(session)
     if version.id != credential.published_version_id or not _sees_only_published(user):
         return _credential_picture(session, catalogue, credential, version, user, per_layer)
-    pictures = catalogue.index().cache.setdefault("pathway-pictures", _Pictures())
+    pictures = catalogue.index().cache.setdefault("pathway-pictures", Recent(PICTURES_KEPT))
     key = (credential.id, version.id, per_layer)
     picture = pictures.get(key)
     if picture is None:
         picture = _credential_picture(session, catalogue, credential, version, user, per_layer)
         pictures.put(key, picture)
     return picture
-
-
-class _Pictures:
-    """The most recently drawn public pictures of one catalogue, at most PICTURES_KEPT."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._held: OrderedDict[tuple, Picture] = OrderedDict()
-
-    def get(self, key: tuple) -> Picture | None:
-        with self._lock:
-            picture = self._held.get(key)
-            if picture is not None:
-                self._held.move_to_end(key)
-            return picture
-
-    def put(self, key: tuple, picture: Picture) -> None:
-        with self._lock:
-            self._held[key] = picture
-            while len(self._held) > PICTURES_KEPT:
-                self._held.popitem(last=False)
 
 
 # Enough for the pages in demand; each picture is a few kilobytes of SVG.
