@@ -216,6 +216,19 @@ class Factory:
         self.session.flush()
         return credential
 
+    def publish(self, *ids: str) -> None:
+        """Publish these credentials' current versions and move the catalogue revision on,
+        as an approval does (tests/review go through the real review workflow)."""
+        from registry.credentials.catalogue import bump_revision
+        from registry.credentials.models import Credential
+
+        for ident in ids:
+            credential = self.session.get(Credential, ident)
+            credential.current.status = "published"
+            credential.published = credential.current
+        bump_revision(self.session)
+        self.session.flush()
+
 
 @pytest.fixture()
 def factory(db_session: Session) -> Factory:

@@ -30,19 +30,10 @@ def stack(factory, db_session):
     )
     factory.credential(provider, "draft-only", credits=5)
     for ident in ("course-1", "course-2", "course-3", "cert", "diploma"):
-        publish(db_session, ident)
+        factory.publish(ident)
     bump_revision(db_session)
     db_session.flush()
     return provider
-
-
-def publish(session, ident: str) -> None:
-    """Mark a credential's only version published (the review workflow does this for real)."""
-    from registry.credentials.models import Credential
-
-    credential = session.get(Credential, ident)
-    credential.current.status = "published"
-    credential.published = credential.current
 
 
 def entry(ident: str, day: str = "2025-03-01") -> dict:
@@ -118,7 +109,7 @@ def test_a_change_to_the_catalogue_is_seen_by_the_next_evaluation(
     assert "solo" not in {c["qualification"] for c in before["completed"]}
 
     factory.credential(stack, "solo", requirements={"credential": "course-1"})
-    publish(db_session, "solo")
+    factory.publish("solo")
     bump_revision(db_session)
 
     after = client.post("/api/v1/evaluate", json=request).get_json()

@@ -5,26 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from registry.credentials.catalogue import bump_revision
 from registry.credentials.models import Credential
 from registry.credentials.services import update_credential
 from registry.providers.services import provider_document, update_provider
-
-
-def publish(session, *ids: str) -> None:
-    for ident in ids:
-        credential = session.get(Credential, ident)
-        credential.current.status = "published"
-        credential.published = credential.current
-    bump_revision(session)
-    session.flush()
 
 
 @pytest.fixture()
 def course(factory, db_session):
     provider = factory.provider("uni-kept", name="Kept University")
     factory.credential(provider, "kept-course", title="Kept course", credits=5)
-    publish(db_session, "kept-course")
+    factory.publish("kept-course")
     db_session.commit()
     return provider
 
@@ -35,14 +25,16 @@ def page(client, url: str = "/credentials/kept-course") -> str:
     return response.get_data(as_text=True)
 
 
-def test_a_visitor_gets_the_same_page_until_the_catalogue_changes(client, db_session, course):
+def test_a_visitor_gets_the_same_page_until_the_catalogue_changes(
+    client, factory, db_session, course
+):
     first = page(client)
     assert page(client) == first
 
     # A new published version (the catalogue's revision moves): the page follows at once.
     credential = db_session.get(Credential, "kept-course")
     update_credential(db_session, credential, {"title": "Renamed course"}, actor=None)
-    publish(db_session, "kept-course")
+    factory.publish("kept-course")
     db_session.commit()
     assert "Renamed course" in page(client)
 

@@ -8,18 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from registry.credentials.catalogue import bump_revision
-from registry.credentials.models import Credential
-
 pytestmark = pytest.mark.browser
-
-
-def publish(session, *ids: str) -> None:
-    for ident in ids:
-        credential = session.get(Credential, ident)
-        credential.current.status = "published"
-        credential.published = credential.current
-    bump_revision(session)
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +49,7 @@ def diploma(live_server) -> str:
             title="Degree in Paths",
             requirements={"credential": "pw-diploma"},
         )
-        publish(
-            factory.session,
+        factory.publish(
             *(f"pw-course-{n}" for n in range(1, 6)),
             "pw-cert",
             "pw-diploma",

@@ -8,15 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from registry.credentials.catalogue import bump_revision
-from registry.credentials.models import Credential
 from registry.learners.models import WalletEntry
-
-
-def publish(session, ident: str) -> None:
-    """Mark a credential's only version published (the review workflow does this for real)."""
-    credential = session.get(Credential, ident)
-    credential.current.status = "published"
-    credential.published = credential.current
 
 
 @pytest.fixture()
@@ -66,7 +58,7 @@ def stack(factory, db_session) -> dict[str, Any]:
         "diploma",
         "lost-cause",
     ):
-        publish(db_session, ident)
+        factory.publish(ident)
     bump_revision(db_session)
     db_session.flush()
     return {"provider": provider}

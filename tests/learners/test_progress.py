@@ -13,7 +13,7 @@ from registry.learners import services
 from registry.learners.explain import explain_assignment, leaf_of, node_at
 from registry.stacking import Catalogue, CredentialSpec
 from tests.conftest import post_form
-from tests.learners.conftest import entry, publish
+from tests.learners.conftest import entry
 from tests.openapi import schema_errors
 
 AS_WALLET = [entry("course-1", "2025-03-01", result="B"), entry("lab-skills", "2024-05-01")]
@@ -284,7 +284,7 @@ def test_a_visitor_is_invited_to_log_in_on_a_credential_page(client, stack, fact
     assert "/login?next=/credentials/course-1" in page
     # A credential that counts toward nothing has nothing to invite to.
     factory.credential(stack["provider"], "loner", title="Counts toward nothing")
-    publish(db_session, "loner")
+    factory.publish("loner")
     bump_revision(db_session)
     db_session.commit()
     assert "Your progress" not in client.get("/credentials/loner").get_data(as_text=True)

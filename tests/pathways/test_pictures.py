@@ -16,16 +16,6 @@ SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE = "Café \"quoted\" <b>bold</b> & 'single' ☃ 𝄞 ]]> --"
 
 
-def publish(session, *ids: str) -> None:
-    """Mark credentials' only versions published (the review workflow does this for real)."""
-    for ident in ids:
-        credential = session.get(Credential, ident)
-        credential.current.status = "published"
-        credential.published = credential.current
-    bump_revision(session)
-    session.flush()
-
-
 @pytest.fixture()
 def stack(factory, db_session):
     """q1 needs a, b and q2 (2 of c, d, e); top needs q1; r is recognised as a; adv needs a
@@ -55,7 +45,7 @@ def stack(factory, db_session):
         provider, "top", title="Top degree", requirements={"credential": "q1", "within_years": 5}
     )
     factory.credential(provider, "draft-q", title="Secret plan", requirements={"credential": "a"})
-    publish(db_session, *"abcde", "r", "adv", "q2", "q1", "top")
+    factory.publish(*"abcde", "r", "adv", "q2", "q1", "top")
     db_session.add(Recognition(from_id="r", to_id="a", by_id=provider.id))
     bump_revision(db_session)
     db_session.flush()
@@ -152,7 +142,7 @@ def test_the_rule_reads_beside_the_picture(client, stack):
 def test_hostile_titles_are_escaped(client, factory, db_session, stack):
     factory.credential(stack, "evil", title=HOSTILE, credits=1)
     factory.credential(stack, "holder", title="Holder", requirements={"credential": "evil"})
-    publish(db_session, "evil", "holder")
+    factory.publish("evil", "holder")
 
     page = client.get("/credentials/holder").get_data(as_text=True)
     svg = svg_of(page)  # parses: everything escaped
@@ -178,7 +168,7 @@ def test_a_big_neighbourhood_is_capped_with_a_link_to_the_full_list(client, fact
         title="Wide",
         requirements={"at_least": 3, "of": [{"credential": i} for i in ids]},
     )
-    publish(db_session, *ids, "wide")
+    factory.publish(*ids, "wide")
 
     svg = svg_of(client.get("/credentials/wide").get_data(as_text=True))
     boxes = links(svg)
@@ -228,7 +218,7 @@ def test_a_draft_version_is_drawn_from_its_own_rules(client, auth, factory, db_s
 
 def test_a_credential_with_nothing_around_it_says_so(client, factory, db_session):
     factory.credential(factory.provider("uni-alone"), "alone", title="Alone")
-    publish(db_session, "alone")
+    factory.publish("alone")
     page = client.get("/credentials/alone").get_data(as_text=True)
     assert "Nothing stacks with this credential yet" in page
     assert "<svg" not in page.split('id="how-it-stacks"')[1].split("</section>")[0]
@@ -262,7 +252,7 @@ def test_a_remembered_picture_follows_the_catalogue(client, auth, factory, db_se
 
     # ... until the catalogue moves on: a newly published qualification shows at once.
     factory.credential(stack, "extra-q", title="Extra award", requirements={"credential": "b"})
-    publish(db_session, "extra-q")
+    factory.publish("extra-q")
     db_session.commit()
     assert "extra-q" in links(svg_of(client.get("/credentials/b").get_data(as_text=True)))
 
