@@ -14,13 +14,13 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.credentials.isced import FIELDS as SUBJECT_NAMES
 from registry.credentials.models import PARTICIPATION_FORMS
 from registry.errors import FieldError, ValidationError
 from registry.providers.models import Provider
 from registry.search.backends import backend_for
 from registry.search.facets import FACETS, NONE, Columns, cached_columns
 from registry.search.index import CREDIT_BANDS, PRICE_BANDS
-from registry.search.isced import NAMES as SUBJECT_NAMES
 from registry.search.models import SearchEntry, SearchLanguage, SearchSubject
 from registry.search.query import Terms, parse, snippet
 

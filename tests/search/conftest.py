@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from registry.credentials.isced import FIELDS as SUBJECT_NAMES
 from registry.interop.catalogue import import_catalogue
-from registry.search.isced import NAMES as SUBJECT_NAMES
 
 UNITS = {"ECTS": 1.0, "US-semester-hour": 2.0, "SCQF": 0.5}
 WORDS = ("python", "welding", "pottery", "astronomy", "baking", "robotics", "finance", "poetry")
