@@ -36,6 +36,9 @@ class Config:
     # Seconds a server trusts the search index revision it last read before reading it again:
     # remembered search answers may lag a change by this long (0: never).
     SEARCH_ANSWER_TTL = float(os.environ.get("SEARCH_ANSWER_TTL", "1"))
+    # Seconds a server trusts what it last read to decide whether a credential page kept for
+    # visitors is still current: such a page may lag a change by this long (0: never).
+    VISITOR_PAGE_TTL = float(os.environ.get("VISITOR_PAGE_TTL", "1"))
 
 
 class DevelopmentConfig(Config):
@@ -49,6 +52,7 @@ class TestingConfig(Config):
     SECRET_KEY = "test-secret-key"
     BASE_URL = "http://registry.test"
     SEARCH_ANSWER_TTL = 0.0  # each test changes the index and searches at once
+    VISITOR_PAGE_TTL = 0.0  # and changes the catalogue and looks at a page at once
 
 
 class ProductionConfig(Config):

@@ -3,6 +3,8 @@ changed, a fresh one as soon as something has, and never for anyone signed in.""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from registry.credentials.models import Credential
@@ -66,3 +68,18 @@ def test_a_message_for_one_visitor_is_not_kept_for_the_next(client, app, course)
     assert "Only for this visitor" in page(client)
     assert "Only for this visitor" not in page(client)
     assert "Only for this visitor" not in page(app.test_client())
+
+
+def test_with_a_ttl_a_change_shows_after_at_most_that_long(
+    app, client, db_session, course, monkeypatch
+):
+    monkeypatch.setitem(app.config, "VISITOR_PAGE_TTL", 0.5)
+    first = page(client)
+    document = provider_document(course)
+    update_provider(db_session, course, {**document, "name": "Renamed University"}, actor=None)
+    db_session.commit()
+
+    # Within the TTL the server trusts what it read: no database round trip, the kept page.
+    assert page(client) == first
+    time.sleep(0.6)
+    assert "Renamed University" in page(client)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -66,18 +68,35 @@ def index() -> str:
 
 def _visitor_pages(credential_id: str) -> tuple[Recent, object]:
     """Credential pages as visitors see them, kept for the catalogue revision in force, and
-    what else such a page shows: its provider (name, country), as of its last change."""
-    revision, provider_changed = db.session.execute(
-        select(
-            CatalogueState.revision,
-            select(Provider.updated_at)
-            .join(Credential, Credential.provider_id == Provider.id)
-            .where(Credential.id == credential_id)
-            .scalar_subquery(),
-        )
-    ).one()
+    what else such a page shows: its provider (name, country), as of its last change.
+
+    What was read is trusted for VISITOR_PAGE_TTL seconds, so a burst of visits costs no
+    database round trip; a change shows after at most that long.
+    """
+    ttl = current_app.config.get("VISITOR_PAGE_TTL", 0)
+    key = (str(db.session.get_bind().engine.url), credential_id)
+    now = time.monotonic()
+    held = _page_stamps.get(key) if ttl > 0 else None
+    if held is not None and now - held[0] < ttl:
+        _, revision, provider_changed = held
+    else:
+        revision, provider_changed = db.session.execute(
+            select(
+                CatalogueState.revision,
+                select(Provider.updated_at)
+                .join(Credential, Credential.provider_id == Provider.id)
+                .where(Credential.id == credential_id)
+                .scalar_subquery(),
+            )
+        ).one()
+        if ttl > 0:
+            _page_stamps.put(key, (now, revision, provider_changed))
     cache = cached_catalogue(db.session, revision or 0).index().cache
     return cache.setdefault("visitor-pages", Recent(PAGES_KEPT)), provider_changed
+
+
+# When each credential's revision and provider were last read, by database and credential.
+_page_stamps = Recent(20 * PAGES_KEPT)
 
 
 @bp.route("/<credential_id>")
