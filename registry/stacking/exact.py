@@ -54,8 +54,11 @@ UNKNOWN: Any = object()  # the fast search cannot decide exactly; ask the intege
 NODE_LIMIT = 300
 # Assignments tried while checking one rule (conflicts branch depth first).
 CHECK_LIMIT = 2000
-# Cells (sums times steps) the joint program of two leaves may fill.
-JOINT_CELLS = 4_000_000
+# Bytes the joint program of two leaves may fill (its tables: sums times steps, 4 or 8 bytes
+# a cell), held only while it runs. A nested qualification beside a wide credit sum at 1M
+# ("30 US credits" beside "30 ECTS from one provider in 0413": 545 steps over 601 x 61 sums)
+# needs 80 MB and about a second; past this limit the integer program answers, in minutes.
+JOINT_BYTES = 128 * 2**20
 # Members of a class banned together when two leaves share it (see `_split_clash`).
 SYMMETRY_HORIZON = 64
 # Distinct partial sums a leaf's dynamic program may hold.
@@ -2013,13 +2016,17 @@ def _lexicographic_walk(
     size = 1
     for limit in limits:
         size *= limit + 1
-    if size * (len(steps) + 1) > JOINT_CELLS:
-        raise Unknown
     prices = [price for _, choices in steps for _, price, _, item in choices]
     count_base = len(steps) + 1
-    if (max(prices, default=0) * len(steps) + 1) * count_base >= 2**62:
+    # Every finite entry and every step's delta stay below `top`; "never" (no completion) sits
+    # above them with room for one more delta, so no sum overflows the cell type.
+    top = (max(prices, default=0) * len(steps) + 1) * count_base
+    if top >= 2**62:
         raise Unknown
-    never = np.int64(2**62)
+    dtype: Any = np.int32 if top < 2**29 else np.int64
+    never = dtype(2**30 if dtype is np.int32 else 2**62)
+    if size * (len(steps) + 1) * np.dtype(dtype).itemsize > JOINT_BYTES:
+        raise Unknown
 
     def scaled(roles: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(r // g for r, g in zip(roles, gcds, strict=True))
@@ -2035,7 +2042,7 @@ def _lexicographic_walk(
             out = np.take(out, index, axis=axis)
         return out
 
-    goal = np.full(tuple(limit + 1 for limit in limits), never, dtype=np.int64)
+    goal = np.full(tuple(limit + 1 for limit in limits), never, dtype=dtype)
     goal[limits] = 0
     tables = [goal]
     moves = []
@@ -2069,11 +2076,11 @@ def _lexicographic_walk(
         other: dict[tuple[int, ...], tuple] = {}
         paid_delta = 0
         for here in frontier:
-            if paid_so_far + after[here] == best:
+            if paid_so_far + int(after[here]) == best:
                 other.setdefault(here, (here, None))
             for choice, (gain, delta) in zip(choices, moves[number], strict=True):
                 target = tuple(min(limits[d], here[d] + gain[d]) for d in range(width))
-                if paid_so_far + delta + after[target] != best:
+                if paid_so_far + delta + int(after[target]) != best:
                     continue
                 if choice[3] is None:  # planned: the id joins the list
                     paid.setdefault(target, (here, choice))
