@@ -57,8 +57,9 @@ CHECK_LIMIT = 2000
 # Bytes the joint program of two leaves may fill (its tables: sums times steps, 4 or 8 bytes
 # a cell), held only while it runs. A nested qualification beside a wide credit sum at 1M
 # ("30 US credits" beside "30 ECTS from one provider in 0413": 545 steps over 601 x 61 sums)
-# needs 80 MB and about a second; past this limit the integer program answers, in minutes.
-JOINT_BYTES = 128 * 2**20
+# needs 80 MB and a few seconds, c0903585 (158 steps over 201 x 101 x 11 sums) 141 MB and
+# under a second; past this limit the integer program answers, in minutes.
+JOINT_BYTES = 192 * 2**20
 # Members of a class banned together when two leaves share it (see `_split_clash`).
 SYMMETRY_HORIZON = 64
 # Distinct partial sums a leaf's dynamic program may hold.
