@@ -114,6 +114,23 @@ def published_titles(session: Session, ids: Iterable[str]) -> dict[str, str]:
     return titles
 
 
+def credential_titles(session: Session, ids: Iterable[str]) -> dict[str, str]:
+    """Titles to show for credentials: the published version's, else the newest version's."""
+    titles: dict[str, str] = {}
+    for chunk in _chunks(set(ids)):
+        rows = session.execute(
+            select(Credential.id, CredentialVersion.title)
+            .join(
+                CredentialVersion,
+                CredentialVersion.id
+                == func.coalesce(Credential.published_version_id, Credential.current_version_id),
+            )
+            .where(Credential.id.in_(chunk))
+        )
+        titles.update((ident, title) for ident, title in rows)
+    return titles
+
+
 def sees_drafts(user: Any, credential: Credential) -> bool:
     """Whether `user` may read this credential's unpublished versions (owner staff, QA, admin)."""
     return can_edit_credential(user, credential) or has_permission(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from registry.auth.models import User
 from registry.credentials.catalogue import cached_catalogue
 from registry.credentials.models import Credential
+from registry.credentials.services import credential_titles
 from registry.learners import services
 from registry.learners.explain import Part, Reason, explain_assignment, unreachable_reasons
 from registry.learners.models import WalletEntry
@@ -86,7 +87,7 @@ def progress_page(session: Session, owner: User, *, cost: str, show_all: bool) -
     for row in in_progress:
         ids.add(row["qualification"])
         ids.update(row["plan"])
-    titles = services.credential_titles(session, ids)
+    titles = credential_titles(session, ids)
     index = catalogue.index()
 
     def step_cost(ident: str) -> float | None:
@@ -128,7 +129,7 @@ def progress_page(session: Session, owner: User, *, cost: str, show_all: bool) -
         named.update(part.through, (v for kind, v in part.pieces if kind == "id"))
     for reason in (r for row in unreachable for r in row.reasons):
         named.update(reason.through, (v for kind, v in reason.pieces if kind == "id"))
-    titles.update(services.credential_titles(session, named - set(titles)))
+    titles.update(credential_titles(session, named - set(titles)))
     return ProgressPage(
         cost=cost,
         completed=completed,
@@ -152,7 +153,7 @@ def suggestions(session: Session, owner: User) -> list[tuple[str, str]]:
     for row in answer["in_progress"]:
         ids.extend(i for i in row["plan"] if i not in ids)
     ids = ids[:SUGGESTIONS]
-    titles = services.credential_titles(session, ids)
+    titles = credential_titles(session, ids)
     return [(ident, titles.get(ident, ident)) for ident in ids]
 
 
@@ -199,7 +200,7 @@ def counts_toward_progress(session: Session, owner: Any, credential_id: str) -> 
     if not getattr(owner, "is_authenticated", False):
         return None
     answer = services.progress(session, owner, qualifications=wanted)
-    titles = services.credential_titles(session, wanted)
+    titles = credential_titles(session, wanted)
     status: dict[str, Row] = {}
     for row in answer["completed"]:
         status[row["qualification"]] = Row(row["qualification"], "", "completed", 1.0)

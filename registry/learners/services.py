@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.auth.models import User
-from registry.credentials.models import Credential, CredentialVersion
+from registry.credentials.models import Credential
 from registry.errors import FieldError, NotFound, ValidationError
 from registry.learners.evaluation import evaluate_wallet
 from registry.learners.models import EntrySource, WalletEntry
@@ -66,25 +66,6 @@ def entry_document(entry: WalletEntry) -> dict[str, Any]:
 def wallet_of(session: Session, owner: User) -> list[dict[str, Any]]:
     """The owner's wallet as a STACKING.md wallet list, in the order of `wallet_entries`."""
     return [entry_document(entry) for entry in wallet_entries(session, owner)]
-
-
-def credential_titles(session: Session, ids: Iterable[str]) -> dict[str, str]:
-    """Titles to show for credentials: the published version's, else the newest version's."""
-    wanted = sorted(set(ids))
-    titles: dict[str, str] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        rows = session.execute(
-            select(Credential.id, CredentialVersion.title)
-            .join(
-                CredentialVersion,
-                CredentialVersion.id
-                == func.coalesce(Credential.published_version_id, Credential.current_version_id),
-            )
-            .where(Credential.id.in_(chunk))
-        )
-        titles.update((ident, title) for ident, title in rows)
-    return titles
 
 
 def add_entry(

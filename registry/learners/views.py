@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from registry.auth.permissions import can_keep_wallet
+from registry.credentials.services import credential_titles
 from registry.db import db
 from registry.errors import ValidationError
 from registry.extensions import login_manager
@@ -48,7 +49,7 @@ def _wallet_page(
         render_template(
             "learners/wallet.html",
             entries=entries,
-            titles=services.credential_titles(db.session, {e.credential_id for e in entries}),
+            titles=credential_titles(db.session, {e.credential_id for e in entries}),
             add_form=add_form or AddEntryForm(),
             import_form=import_form or ImportForm(),
             remove_form=FlaskForm(),
@@ -89,7 +90,7 @@ def add() -> tuple[str, int] | Response:
         db.session.rollback()
         apply_errors(form, exc)
         return _wallet_page(form, status=422)
-    title = services.credential_titles(db.session, [entry.credential_id])[entry.credential_id]
+    title = credential_titles(db.session, [entry.credential_id])[entry.credential_id]
     flash(f"Added {title} (earned {entry.earned_on.isoformat()}).", "success")
     return redirect(url_for("wallet.show"))
 
@@ -126,7 +127,7 @@ def remove(entry_id: int) -> Response:
     if not form.validate_on_submit():
         abort(400)
     entry = services.remove_entry(db.session, current_user, entry_id)
-    title = services.credential_titles(db.session, [entry.credential_id]).get(
+    title = credential_titles(db.session, [entry.credential_id]).get(
         entry.credential_id, entry.credential_id
     )
     db.session.commit()

@@ -7,13 +7,14 @@ from typing import Any
 
 from flask import url_for
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.auth.permissions import acts_for_provider, has_permission
 from registry.credentials.catalogue import cached_catalogue
 from registry.credentials.models import Credential, CredentialVersion
 from registry.credentials.rules_text import leaf_summary
+from registry.credentials.services import credential_titles
 from registry.pathways.graph import (
     PREREQUISITE,
     RECOGNITION,
@@ -30,7 +31,6 @@ from registry.web.memo import Recent
 
 # A provider picture starts from at most this many of its qualifications.
 PROVIDER_QUALIFICATIONS = 12
-_CHUNK = 500
 
 RELATION_WORDS = {
     REQUIREMENT: "counts toward",
@@ -94,24 +94,6 @@ def visible_pathway(session: Session, pathway: dict[str, Any], user: Any) -> dic
         "nodes": [node for node in pathway["nodes"] if shown(node["id"])],
         "edges": [e for e in pathway["edges"] if shown(e["from"]) and shown(e["to"])],
     }
-
-
-def titles_for(session: Session, ids: set[str]) -> dict[str, str]:
-    """Titles of these credentials: the published version's, else the current one's."""
-    titles: dict[str, str] = {}
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), _CHUNK):
-        rows = session.execute(
-            select(Credential.id, CredentialVersion.title)
-            .join(
-                CredentialVersion,
-                CredentialVersion.id
-                == func.coalesce(Credential.published_version_id, Credential.current_version_id),
-            )
-            .where(Credential.id.in_(ordered[start : start + _CHUNK]))
-        )
-        titles.update((ident, title) for ident, title in rows)
-    return titles
 
 
 def _credits(node: Node) -> str:
@@ -230,7 +212,7 @@ def _draw(
 ) -> tuple[Picture, dict[str, NodeText]]:
     layout = lay_out(hood, per_layer=per_layer)
     ids = {n.ident for n in hood.nodes.values() if n.ident}
-    titles = titles_for(session, ids)
+    titles = credential_titles(session, ids)
     if root is not None and own_title:
         titles[root] = own_title
     nodes = dict(layout.nodes)
