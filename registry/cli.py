@@ -152,11 +152,53 @@ def evaluate_command(file) -> None:
     click.echo(json.dumps(answer, indent=2))
 
 
+stacking_cli = AppGroup("stacking", help="Prepare the stacking engine's per-catalogue answers.")
+
+
+@stacking_cli.command("prepare")
+@click.option(
+    "--cost",
+    "costs",
+    multiple=True,
+    help="credits, count or price (repeatable; default: all three)",
+)
+@click.option("--force", is_flag=True, help="compute again what this revision already has")
+def stacking_prepare(costs: tuple[str, ...], force: bool) -> None:
+    """Compute and keep every qualification's empty-wallet answer for this catalogue revision.
+
+    Run it after an import or a round of publications on a large catalogue: app servers then
+    start answering evaluations at once instead of computing these first.
+    """
+    from registry.credentials.models import STACKING_COSTS
+    from registry.credentials.prepared import prepare
+
+    def progress(qualifications, cost):
+        return click.progressbar(
+            qualifications, label=f"{cost}: {len(qualifications):,} qualifications", file=sys.stderr
+        )
+
+    try:
+        written = prepare(db.session, costs or STACKING_COSTS, force=force, progress=progress)
+        db.session.commit()
+    except ValidationError as exc:
+        db.session.rollback()
+        fail(exc)
+    if not written:
+        click.echo("Already prepared for this catalogue revision (--force computes again).")
+    for prepared_set in written:
+        click.echo(
+            f"Prepared {prepared_set.qualifications:,} qualifications under cost "
+            f"{prepared_set.cost} for catalogue revision {prepared_set.revision} "
+            f"in {prepared_set.seconds:.1f} s."
+        )
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(evaluate_command)
+    app.cli.add_command(stacking_cli)
 
     from registry.interop import cli as interop_cli
     from registry.review import cli as review_cli

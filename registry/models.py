@@ -8,6 +8,8 @@ from registry.credentials.models import (
     CredentialEdge,
     CredentialVersion,
     CreditUnit,
+    PreparedAnswer,
+    PreparedSet,
     Recognition,
 )
 from registry.db import Base
@@ -45,6 +47,8 @@ __all__ = [
     "CreditUnit",
     "Criterion",
     "OutboxMessage",
+    "PreparedAnswer",
+    "PreparedSet",
     "Provider",
     "Recognition",
     "Review",

@@ -130,5 +130,8 @@ def cached_catalogue(session: Session, revision: int | None = None) -> Catalogue
             _cache.pop(key, None)
             gc.unfreeze()
         catalogue = load_catalogue(session)
+        from registry.credentials.prepared import install
+
+        install(session, catalogue, revision)
         _cache[key] = (revision, catalogue)
         return catalogue

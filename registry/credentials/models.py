@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     String,
     Text,
@@ -219,3 +221,54 @@ class CatalogueState(Base):
 
     def __repr__(self) -> str:
         return f"<CatalogueState revision={self.revision}>"
+
+
+STACKING_COSTS = ("credits", "count", "price")
+PREPARED_STATUSES = ("completed", "in_progress", "unreachable")
+
+
+class PreparedSet(Base):
+    """Every qualification's empty-wallet answer under one cost, for one catalogue revision.
+
+    Written whole by `flask stacking prepare` (one transaction), so a set that exists is
+    complete; app servers loading that revision take the answers instead of computing them.
+    """
+
+    __tablename__ = "prepared_sets"
+    __table_args__ = (CheckConstraint(_in("cost", STACKING_COSTS), name="cost"),)
+
+    revision: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    cost: Mapped[str] = mapped_column(String(10), primary_key=True)
+    qualifications: Mapped[int]
+    seconds: Mapped[float] = mapped_column(Float)  # how long computing the answers took
+    created_at: Mapped[Created]
+
+    def __repr__(self) -> str:
+        return f"<PreparedSet revision={self.revision} cost={self.cost}>"
+
+
+class PreparedAnswer(Base):
+    """One qualification's row of a PreparedSet (see registry.stacking.engine.Prepared)."""
+
+    __tablename__ = "prepared_answers"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["revision", "cost"],
+            ["prepared_sets.revision", "prepared_sets.cost"],
+            ondelete="CASCADE",
+        ),
+        CheckConstraint(_in("status", PREPARED_STATUSES), name="status"),
+    )
+
+    revision: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    cost: Mapped[str] = mapped_column(String(10), primary_key=True)
+    qualification_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    plan: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
+    plan_cost: Mapped[float | None] = mapped_column(Float)
+    assignment: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
+    units: Mapped[int | None] = mapped_column(BigInteger)
+    relaxed: Mapped[int | None] = mapped_column(BigInteger)
+
+    def __repr__(self) -> str:
+        return f"<PreparedAnswer {self.qualification_id} r{self.revision} {self.cost}>"

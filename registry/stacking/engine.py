@@ -329,6 +329,106 @@ def prepare(catalogue: Catalogue, costs: Iterable[str] = ("credits",)) -> None:
         empty_answers(catalogue, cost)
 
 
+# -- prepared answers kept outside the process --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One qualification's empty-wallet answer under one cost, in plain values.
+
+    What `empty_answers` computes for a catalogue can be kept (the registry keeps it in its
+    database per catalogue revision) and handed to another process's copy of the same
+    catalogue with `install_prepared`, which then answers exactly as if it had computed it.
+    `units` and `relaxed` are quanta of `exact.numbers(...).cost_scale(cost)`; None where the
+    answer has no such figure (a conservative value for every use of them).
+    """
+
+    qualification: str
+    status: str  # "completed" | "in_progress" | "unreachable"
+    plan: tuple[str, ...] | None = None
+    plan_cost: float | None = None
+    assignment: list[dict] | None = None
+    units: int | None = None
+    relaxed: int | None = None
+
+
+def prepared_answers(catalogue: Catalogue, cost: str) -> Iterator[Prepared]:
+    """Every qualification's empty-wallet answer under `cost`, computed here if need be."""
+    empty = empty_answers(catalogue, cost)
+    for qualification, (status, detail) in empty.answers.items():
+        yield Prepared(
+            qualification,
+            status,
+            plan=tuple(detail.credentials) if status == "in_progress" else None,
+            plan_cost=float(detail.cost) if status == "in_progress" else None,
+            assignment=detail if status == "completed" else None,
+            units=empty.units.get(qualification),
+            relaxed=empty.relaxed.get(qualification),
+        )
+
+
+def install_prepared(catalogue: Catalogue, cost: str, prepared: Iterable[Prepared]) -> None:
+    """Take empty-wallet answers computed elsewhere for this same catalogue.
+
+    Refuses (ValueError) a set that does not cover every qualification exactly, so a partial
+    or foreign set cannot stand in for the real answers.
+    """
+    if cost not in ("credits", "count", "price"):
+        raise ValueError(f"unknown cost {cost!r}")
+    credentials = catalogue.credentials
+    result = EmptyAnswers(cost)
+    entries: dict[Any, Any] = {}
+    in_progress: list[tuple[float, str]] = []
+    for row in prepared:
+        qualification = row.qualification
+        spec = credentials.get(qualification)
+        if spec is None or not spec.is_qualification or qualification in result.answers:
+            raise ValueError(f"prepared answers do not fit this catalogue: {qualification!r}")
+        if row.status == "completed":
+            detail: Any = list(row.assignment or [])
+        elif row.status == "in_progress":
+            if row.plan is None or row.plan_cost is None:
+                raise ValueError(f"prepared answer for {qualification!r} has no plan")
+            detail = Plan(tuple(row.plan), row.plan_cost)
+            entries[("empty-plan", qualification, cost)] = detail
+            entries[("empty-relaxed", qualification, cost)] = row.relaxed
+            result.units[qualification] = row.units
+        elif row.status == "unreachable":
+            detail = None
+            entries[("empty-plan", qualification, cost)] = None
+            entries[("empty-relaxed", qualification, cost)] = row.relaxed
+        else:
+            raise ValueError(f"prepared answer for {qualification!r}: status {row.status!r}")
+        result.answers[qualification] = (row.status, detail)
+        entries[("empty-answer", qualification, cost)] = (row.status, detail)
+        result.relaxed[qualification] = row.relaxed
+        if not spec.is_published:
+            continue
+        if row.status == "completed":
+            result.completed.append(qualification)
+        elif row.status == "unreachable":
+            result.unreachable.append(qualification)
+        else:
+            in_progress.append((float(detail.cost), qualification))
+    expected = sum(1 for spec in credentials.values() if spec.is_qualification)
+    if len(result.answers) != expected:
+        raise ValueError(
+            f"prepared answers cover {len(result.answers)} of {expected} qualifications"
+        )
+    result.completed.sort()
+    result.unreachable.sort()
+    in_progress.sort()
+    result.ordered = [qualification for _, qualification in in_progress]
+    cache = catalogue.index().cache
+    cache.update(entries)
+    cache[("empty-answers", cost)] = result
+
+
+def has_prepared(catalogue: Catalogue, cost: str) -> bool:
+    """Whether this catalogue already holds every empty-wallet answer under `cost`."""
+    return ("empty-answers", cost) in catalogue.index().cache
+
+
 @contextlib.contextmanager
 def long_lived(catalogue: Catalogue) -> Iterator[None]:
     """Build per-catalogue tables of a large catalogue, which live as long as it does,
