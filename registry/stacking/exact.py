@@ -1412,6 +1412,8 @@ def _solve_share_apart(
         return inside if found == Fraction(balance, amount) else None
 
     for ident, choices in moves:
+        if all(not any(roles) and delta >= 0 for roles, delta in choices):
+            continue  # an entry worth nothing here (a badge without credits) never helps
         kinds = {side_of(roles) for roles, _ in choices}
         if len(kinds) != 1 or None in kinds:
             return NOT_HANDLED
@@ -1465,20 +1467,51 @@ def _solve_share_apart(
     inside, outside = exact_totals(sides[True]), exact_totals(sides[False])
     lift = ratio.get(True, Fraction(1))
     sink = -ratio.get(False, Fraction(-1))
+    least = _RangeLeast([None if found is None else found[0] for found in outside])
     best: tuple[int, tuple] | None = None
     for a, found_in in enumerate(inside):
         if found_in is None:
             continue
         # Outside totals b allowed with this a: a + b >= goal and lift * a >= sink * b.
         most = min(top - a, math.floor(lift * a / sink)) if sink else top - a
-        for b in range(max(0, goal - a), most + 1):
-            found_out = outside[b]
-            if found_out is None:
-                continue
-            key = found_in[0] + found_out[0]
-            if best is None or key < best[0]:
-                best = (key, (*found_in[1], *found_out[1]))
+        b = least.at(max(0, goal - a), most)
+        if b is None:
+            continue
+        key = found_in[0] + outside[b][0]  # type: ignore[index]
+        if best is None or key < best[0]:
+            best = (key, (*found_in[1], *outside[b][1]))  # type: ignore[index]
     return best
+
+
+class _RangeLeast:
+    """The position of the least value in any range of a list, in constant time (a sparse
+    table: the least of every run of 2**k values). None values are absent; among equal
+    values the first position wins."""
+
+    def __init__(self, values: list[int | None]) -> None:
+        self.values = values
+        level = [n if value is not None else None for n, value in enumerate(values)]
+        self.levels = [level]
+        width = 1
+        while 2 * width <= len(values):
+            level = [self._better(level[n], level[n + width]) for n in range(len(level) - width)]
+            self.levels.append(level)
+            width *= 2
+
+    def _better(self, one: int | None, two: int | None) -> int | None:
+        if one is None:
+            return two
+        if two is None:
+            return one
+        return two if self.values[two] < self.values[one] else one  # type: ignore[operator]
+
+    def at(self, low: int, high: int) -> int | None:
+        """The position of the least value in values[low..high] (inclusive), None if none."""
+        high = min(high, len(self.values) - 1)
+        if low > high:
+            return None
+        k = (high - low + 1).bit_length() - 1
+        return self._better(self.levels[k][low], self.levels[k][high - (1 << k) + 1])
 
 
 def _solve_share(

@@ -177,6 +177,9 @@ def test_a_share_apart_agrees_with_enumeration() -> None:
             inside = rng.random() < 0.5
             choices = [(roles(inside), rng.choice([0, rng.randint(1, 9) * 64])) for _ in range(2)]
             moves.append((f"m{name}", choices))
+        if rng.random() < 0.3:
+            # A held entry worth nothing here (a badge without credits) changes nothing.
+            moves.insert(rng.randint(0, len(moves)), ("zero", [((0, 0), 0)]))
         goal = rng.randint(1, 10)
         limits, goals = [goal, 10**6], [goal, 0]
         found = exact._solve_share_apart((0, 0), moves, runs, limits, goals, 1)
@@ -185,3 +188,17 @@ def test_a_share_apart_agrees_with_enumeration() -> None:
         assert (found[0] if found else None) == want, (moves, runs, goal)
         settled += 1
     assert settled == ROUNDS
+
+
+def test_the_range_least_finds_the_first_least_value_of_every_range() -> None:
+    rng = random.Random(5)
+    for _ in range(ROUNDS):
+        values = [rng.choice([None, *range(6)]) for _ in range(rng.randint(0, 40))]
+        least = exact._RangeLeast(values)
+        for low in range(len(values) + 1):
+            for high in range(low - 1, len(values) + 2):
+                present = [
+                    n for n in range(low, min(high, len(values) - 1) + 1) if values[n] is not None
+                ]
+                want = min(present, key=lambda n: (values[n], n)) if present else None
+                assert least.at(low, high) == want, (values, low, high)
