@@ -42,7 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / "data"
 RESULTS = ROOT / "benchmarks" / "results"
 LIMIT = 10
-PARTS = ("import", "evaluate", "http")
+PARTS = ("import", "prepare", "evaluate", "http")
+PREPARE_COSTS = ("credits", "count", "price")
 # The issue's targets.
 IMPORT_RATIO_MAX = 3.0
 P95_IN_PROCESS_MAX_MS = 100.0
@@ -310,11 +311,48 @@ def timed_loop(
     return seconds, answers, False
 
 
+def measure_prepare(path: Path, costs: list[str], log: Path, budget: float) -> dict[str, Any]:
+    """`flask stacking prepare` on the imported database, as an operator runs it after an
+    import: the seconds per cost (from the sets it wrote) and the command's peak memory."""
+    env = {**os.environ, "DATABASE_URL": sqlite_url(path)}
+    flask = str(Path(sys.executable).with_name("flask"))
+    command = [flask, "--app", "registry", "stacking", "prepare", "--force"]
+    for cost in costs:
+        command += ["--cost", cost]
+    with log.open("w") as out, timed() as t:
+        child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
+        try:
+            with deadline(budget):
+                _, status, usage = os.wait4(child.pid, 0)
+        except OverBudget:
+            child.kill()
+            child.wait()
+            return {"skipped": f"flask stacking prepare did not finish in {budget:g} s"}
+    code = os.waitstatus_to_exitcode(status)
+    result: dict[str, Any] = {
+        "seconds": round(t[0], 3),
+        "exit_code": code,
+        # ru_maxrss of this child alone, in KiB on Linux.
+        "peak_memory_mb": round(usage.ru_maxrss / 1024, 1),
+    }
+    if code != 0:
+        result["skipped"] = f"flask stacking prepare failed; see {log}"
+        return result
+    with contextlib.closing(connect_raw(path)) as conn:
+        result["per_cost_s"] = {
+            cost: seconds
+            for cost, seconds in conn.execute("SELECT cost, seconds FROM prepared_sets")
+        }
+    return result
+
+
 def measure_in_process(
     path: Path, warmup: list[dict], requests: list[dict], budget: float
 ) -> dict[str, Any]:
-    """Load the catalogue from the database, prepare it, then time `evaluate` per request."""
-    from registry.credentials.catalogue import load_catalogue
+    """Load the catalogue from the database as a serving worker does (with the empty-wallet
+    answers prepared for its revision, when there are), then time `evaluate` per request."""
+    from registry.credentials.catalogue import current_revision, load_catalogue
+    from registry.credentials.prepared import install
     from registry.db import db
     from registry.stacking import evaluate
     from registry.stacking.engine import prepare
@@ -323,6 +361,8 @@ def measure_in_process(
     with app.app_context():
         with timed() as load:
             catalogue = load_catalogue(db.session)
+        with timed() as installing:
+            installed = install(db.session, catalogue, current_revision(db.session))
         db.session.close()
         db.engine.dispose()
     with timed() as index:
@@ -330,9 +370,17 @@ def measure_in_process(
     qualifications = sorted(i for i, s in catalogue.credentials.items() if s.is_qualification)
     result: dict[str, Any] = {
         "catalogue_load_s": round(load[0], 3),
+        "prepared_installed": installed,
+        "install_s": round(installing[0], 3),
         "index_build_s": round(index[0], 3),
         "qualifications": len(qualifications),
     }
+    if "credits" in installed:
+        say(f"installed the prepared answers ({', '.join(installed)}) in {installing[0]:.1f} s")
+        with timed() as reached:
+            prepare(catalogue)  # only the reach index is left to build
+        result["reach_build_s"] = round(reached[0], 3)
+        return _latency_in_process(catalogue, evaluate, warmup, requests, budget, result)
     # Every qualification's empty-wallet answer, which the first request would otherwise build.
     say(f"preparing {len(qualifications)} qualifications (budget {budget:g} s)")
     try:
@@ -350,6 +398,17 @@ def measure_in_process(
         return result
     result["prepare_s"] = round(prepared[0], 3)
     say(f"prepared in {prepared[0]:.1f} s")
+    return _latency_in_process(catalogue, evaluate, warmup, requests, budget, result)
+
+
+def _latency_in_process(
+    catalogue: Any,
+    evaluate: Callable,
+    warmup: list[dict],
+    requests: list[dict],
+    budget: float,
+    result: dict[str, Any],
+) -> dict[str, Any]:
     _, _, cut = timed_loop(partial(evaluate, catalogue), warmup, budget)
     if cut:
         result["skipped"] = f"the {len(warmup)} warm-up requests took over {budget:g} s"
@@ -559,6 +618,13 @@ def run_size(n: int, args: argparse.Namespace, result: dict[str, Any], save: Cal
             Path(f"{floor}{suffix}").unlink(missing_ok=True)
         save()
         say(f"{n}: floor took {result['floor']['seconds']} s, ratio {result['import_ratio']}")
+    if "prepare" in args.parts:
+        costs = list(args.prepare_costs)
+        say(f"{n}: flask stacking prepare ({', '.join(costs)})")
+        log = DATA / f"prepare-{n}.log"
+        result["prepare"] = guarded(measure_prepare, imported, costs, log, args.budget * 4)
+        save()
+        say(f"{n}: prepare: {result['prepare']}")
     if "evaluate" in args.parts:
         say(f"{n}: evaluating in process")
         result["in_process"] = guarded(measure_in_process, imported, warmup, requests, args.budget)
@@ -738,6 +804,12 @@ def main(argv: list[str] | None = None) -> int:
         default=600,
         help="seconds after which a latency loop stops early (default: %(default)s)",
     )
+    parser.add_argument(
+        "--prepare-costs",
+        default=",".join(PREPARE_COSTS),
+        type=lambda s: [x.strip() for x in s.split(",") if x.strip()],
+        help="costs `flask stacking prepare` computes in the prepare part (default: %(default)s)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the imported databases")
     parser.add_argument(
         "--reuse",
@@ -752,6 +824,8 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(args.parts) - set(PARTS)
     if unknown:
         parser.error(f"--parts: unknown {', '.join(sorted(unknown))}; use {', '.join(PARTS)}")
+    if set(args.prepare_costs) - set(PREPARE_COSTS) or not args.prepare_costs:
+        parser.error(f"--prepare-costs: use some of {', '.join(PREPARE_COSTS)}")
     if args.wallets < 1 or args.warmup < 1:
         parser.error("--wallets and --warmup must be at least 1")
     DATA.mkdir(parents=True, exist_ok=True)
