@@ -208,8 +208,47 @@ class LeafTable:
     share_rates: tuple[Fraction, ...]
     scale: int
     # roles, credits in quanta, members sorted by id
-    classes: list[tuple[tuple[int, ...], int, list[str]]]
+    classes: list[tuple[tuple[int, ...], int, Ids]]
     member_class: Membership
+
+
+class Ids:
+    """A class's members in id order, kept as the sorted lists they came in.
+
+    Credentials of different units or credits often play the same roles at the same cost;
+    their groups are shared by every table over the same filter, so a class keeps those
+    lists and merges them when read instead of holding a merged copy per table (hundreds
+    of megabytes for the wide filters of a national catalogue).
+    """
+
+    __slots__ = ("_length", "runs")
+
+    def __init__(self, runs: Sequence[list[str]]) -> None:
+        self.runs = tuple(runs)
+        self._length = sum(len(run) for run in self.runs)
+
+    def __iter__(self) -> Iterator[str]:
+        if len(self.runs) == 1:
+            return iter(self.runs[0])
+        return heapq.merge(*self.runs)
+
+    def __len__(self) -> int:
+        return self._length
+
+    def first(self) -> str:
+        return min(run[0] for run in self.runs)
+
+    def __contains__(self, ident: object) -> bool:
+        for run in self.runs:
+            at = bisect.bisect_left(run, ident)
+            if at < len(run) and run[at] == ident:
+                return True
+        return False
+
+    def after(self, ident: str, count: int) -> list[str]:
+        """Up to `count` members after `ident`, in id order."""
+        tails = [itertools.islice(run, bisect.bisect_right(run, ident), None) for run in self.runs]
+        return list(itertools.islice(heapq.merge(*tails), count))
 
 
 class Membership:
@@ -221,7 +260,7 @@ class Membership:
 
     __slots__ = ("_found", "_size", "classes")
 
-    def __init__(self, classes: list[tuple[tuple[int, ...], int, list[str]]]) -> None:
+    def __init__(self, classes: list[tuple[tuple[int, ...], int, Ids]]) -> None:
         self.classes = classes
         self._found: dict[str, int | None] = {}
         self._size = -1
@@ -231,8 +270,7 @@ class Membership:
         if found == -1:
             found = None
             for number, (_, _, members) in enumerate(self.classes):
-                at = bisect.bisect_left(members, ident)
-                if at < len(members) and members[at] == ident:
+                if ident in members:
                     found = number
                     break
             if len(self._found) < MEMBERSHIP_MEMO:
@@ -275,8 +313,8 @@ def leaf_table(solver: Solver, node: Node, cost: str) -> LeafTable:
     if found is None:
         try:
             found = _build_table(index, node, cost)
-        except Unknown as error:
-            found = error
+        except Unknown:
+            found = Unknown()  # a fresh one: the caught one's traceback holds the build's tables
         index.cache[key] = found
     if isinstance(found, Unknown):
         raise Unknown
@@ -297,7 +335,7 @@ def _candidate_groups(
         found = {}
         credentials = index.credentials
         wheres = [part.where for part in parts]
-        for ident in index.filter_candidates(where):
+        for ident in index.filter_candidates(where, remember=False):
             spec = credentials[ident]
             plannable = spec.is_published and not spec.is_qualification
             flags = tuple([spec_matches(spec, w) for w in wheres]) if wheres else ()
@@ -355,7 +393,7 @@ def _build_table(index: CatalogueIndex, node: Node, cost: str) -> LeafTable:
         if not _grid_safe(exact, grid, float(exact)):
             raise Unknown
         thresholds.append(max(0, math.ceil(exact * grid)))
-    classes: list[tuple[tuple[int, ...], int, list[str]]] = []
+    classes: list[tuple[tuple[int, ...], int, Ids]] = []
     table = LeafTable(tuple(thresholds), tuple(shares), tuple(rates), scale, classes,
                       Membership(classes))  # fmt: skip
     # Credentials of different units may still play the same roles at the same cost: one
@@ -370,9 +408,8 @@ def _build_table(index: CatalogueIndex, node: Node, cost: str) -> LeafTable:
         found = merged.setdefault((roles, price), (int(value * scale), []))
         found[1].extend(runs)
     for (roles, _), (quanta, runs) in merged.items():
-        # Each run is sorted already (candidates come sorted); one run needs no copy.
-        members = runs[0] if len(runs) == 1 else list(heapq.merge(*runs))
-        classes.append((roles, quanta, members))
+        # Each run is sorted already (candidates come sorted) and shared: no copy.
+        classes.append((roles, quanta, Ids(runs)))
     return table
 
 
@@ -805,10 +842,8 @@ class Search:
         number = table.member_class.get(credential)
         if number is None:
             return []
-        members = table.classes[number][2]
-        start = bisect.bisect_right(members, credential)
         found = []
-        for other in members[start : start + SYMMETRY_HORIZON]:
+        for other in table.classes[number][2].after(credential, SYMMETRY_HORIZON):
             if self._signature(other) == signature:
                 found.append(other)
         return found
@@ -1848,8 +1883,8 @@ def _group_jointly(
     for side, table in enumerate((first, second)):
         for number, (_, _, members) in enumerate(table.classes):
             side_of[side].update(dict.fromkeys(members, number))
-            costs[side].append(search.plan_cost(members[0]))
-            runs.append(members)
+            costs[side].append(search.plan_cost(members.first()))
+            runs.extend(members.runs)
     groups: dict[tuple, list[str]] = {}
     last = None
     one_of, two_of = side_of

@@ -74,8 +74,11 @@ class CatalogueIndex:
         self._by_subject, self._by_provider, self._by_type = by_subject, by_provider, by_type
         self._by_pair = by_pair
 
-    def filter_candidates(self, where: dict | None) -> list[str]:
-        """Sorted ids of credentials whose own fields pass `where` (result keys are ignored)."""
+    def filter_candidates(self, where: dict | None, remember: bool = True) -> list[str]:
+        """Sorted ids of credentials whose own fields pass `where` (result keys are ignored).
+
+        Kept per filter unless `remember` is false (a caller that keeps its own grouping of
+        them: a wide filter's list is megabytes at a million credentials)."""
         key = filter_key(where)
         found = self._filter_cache.get(key)
         if found is not None:
@@ -119,7 +122,8 @@ class CatalogueIndex:
         else:
             pool = sorted(self.credentials)
         found = [i for i in pool if spec_matches(self.credentials[i], where)]
-        self._filter_cache[key] = found
+        if remember:
+            self._filter_cache[key] = found
         return found
 
 
