@@ -131,7 +131,9 @@ def cached_catalogue(session: Session, revision: int | None = None) -> Catalogue
             gc.unfreeze()
         catalogue = load_catalogue(session)
         from registry.credentials.prepared import install
+        from registry.stacking.engine import warm
 
         install(session, catalogue, revision)
+        warm(catalogue)
         _cache[key] = (revision, catalogue)
         return catalogue

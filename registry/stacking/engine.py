@@ -324,9 +324,22 @@ def _units(nums: exact.Numbers, catalogue: Catalogue, plan: Plan, cost: str) -> 
 
 def prepare(catalogue: Catalogue, costs: Iterable[str] = ("credits",)) -> None:
     """Build every per-catalogue table and empty-wallet answer now rather than on first use."""
-    reach(catalogue)
+    warm(catalogue)
     for cost in costs:
         empty_answers(catalogue, cost)
+
+
+def warm(catalogue: Catalogue) -> None:
+    """Build the lookups every evaluation reads (which rules each credential reaches, the
+    postings that find a filter's candidates, the cost grids), so that the first request a
+    server answers does not pay for them (seconds at a million credentials)."""
+    with long_lived(catalogue):
+        reach(catalogue)
+        index = catalogue.index()
+        index.build_postings()
+        nums = exact.numbers(index)
+        for cost in ("credits", "count", "price"):
+            nums.cost_scale(cost)
 
 
 # -- prepared answers kept outside the process --------------------------------------------------

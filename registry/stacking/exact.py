@@ -1300,6 +1300,8 @@ def _solve_sums(
     span = range(dims)
     if dims == 1 and not moves:
         return _solve_line(begin[0], runs, limits[0])
+    if dims == 1:
+        return _solve_line_with_moves(begin[0], moves, runs, limits[0])
     if dims == 2 and not moves:
         return _solve_plane(begin, runs, limits, goals)
     states: dict[tuple[int, ...], int] = {begin: 0}
@@ -1371,6 +1373,52 @@ def _solve_line(begin: int, runs: Runs, limit: int) -> tuple[int, tuple] | None:
         line = new
     found = line[limit]
     return None if found is None else (found, ())
+
+
+def _solve_line_with_moves(
+    begin: int, moves: Moves, runs: Runs, limit: int
+) -> tuple[int, tuple] | None:
+    """`_solve_sums` in one dimension with optional groups, on lists (the dictionary of
+    tuples costs several times more per state, and wide credit sums have hundreds)."""
+    line: list[int | None] = [None] * (limit + 1)
+    picks: list[tuple] = [()] * (limit + 1)
+    line[begin] = 0
+    for ident, choices in moves:
+        new = list(line)
+        new_picks = list(picks)
+        for value in range(limit + 1):
+            key = line[value]
+            if key is None:
+                continue
+            for number, ((gain,), delta) in enumerate(choices):
+                target = min(limit, value + gain)
+                candidate = key + delta
+                old = new[target]
+                if old is None or candidate < old:
+                    new[target] = candidate
+                    new_picks[target] = (*picks[value], (ident, number))
+        line, picks = new, new_picks
+    for (gain,), deltas in runs:
+        new = list(line)
+        new_picks = list(picks)
+        for value in range(limit + 1):
+            key = line[value]
+            if key is None:
+                continue
+            reached = value
+            for delta in deltas:
+                following = min(limit, reached + gain)
+                if following == reached:
+                    break
+                reached = following
+                candidate = key + delta
+                old = new[reached]
+                if old is None or candidate < old:
+                    new[reached] = candidate
+                    new_picks[reached] = picks[value]
+        line, picks = new, new_picks
+    found = line[limit]
+    return None if found is None else (found, picks[limit])
 
 
 def _solve_plane(

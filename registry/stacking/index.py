@@ -59,6 +59,11 @@ class CatalogueIndex:
             return None if spec.price is None else float(spec.price)
         return self.value_in(spec, ECTS)
 
+    def build_postings(self) -> None:
+        """Build the postings `filter_candidates` searches, if they are not built yet."""
+        if self._by_subject is None:
+            self._postings()
+
     def _postings(self) -> None:
         by_subject: dict[str, list[str]] = defaultdict(list)
         by_provider: dict[str, list[str]] = defaultdict(list)
