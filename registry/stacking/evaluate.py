@@ -5,14 +5,18 @@ from __future__ import annotations
 import datetime
 import heapq
 import itertools
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from registry.stacking.dates import add_years, parse_date
 from registry.stacking.fastpath import best_plan, complete
+from registry.stacking.index import spec_matches
 from registry.stacking.model import Catalogue
-from registry.stacking.solver import Item, Plan, Solver
+from registry.stacking.rules import CHILD_KINDS
+from registry.stacking.solver import Item, Node, Plan, Solver
 
 COSTS = ("credits", "count", "price")
 
@@ -215,6 +219,9 @@ def evaluate(catalogue: Catalogue, request: Mapping, *, today: datetime.date | N
         settled.add(qualification)
         status = empty.answers[qualification][0]
         bound = bounds.plan_bound(qualification, servers[qualification])
+        if status == "in_progress":
+            least = bounds.tree_bound(solver, qualification, parsed.valid_items)
+            bound = least if bound is None else max(bound, least)
         # A wallet that cannot bring the plan's cost down to 0 cannot complete the rule.
         if status == "completed" or bound is None or bound <= 0:
             assignment = complete(solver, qualification)
@@ -285,8 +292,10 @@ class Bounds:
 
     Planning afresh every credential held that could serve the rule turns any plan for the
     wallet into a relaxed plan for an empty wallet (planned entries are new and meet every
-    filter and recency limit; a held qualification is replaced by its own relaxed plan).
-    So cost(plan) >= relaxed(empty) - sum(cost of those held credentials).
+    filter and recency limit; a held qualification that only serves where it is named is
+    replaced by its own relaxed plan). So cost(plan) >= relaxed(empty) - sum(cost of those
+    held credentials). Where a held credential has no such replacement (it is withdrawn, or
+    a qualification whose credits a filter counts), `tree_bound` still bounds the plan.
     """
 
     def __init__(self, catalogue: Catalogue, empty: Any, cost: str) -> None:
@@ -299,6 +308,7 @@ class Bounds:
         self.scale = self.nums.cost_scale(cost)
         self.recognised_from = {a for a, _ in catalogue.index().recognitions}
         self._units: dict[str, int | None] = {}
+        self._rates: dict[int, Any] = {}  # id(table) -> (table, rate), tables kept alive
 
     def replacement(self, ident: str) -> int | None:
         """What planning afresh in place of a held credential costs, in quanta (None: no
@@ -310,8 +320,17 @@ class Bounds:
 
         spec = self.catalogue.credentials[ident]
         if spec.is_qualification:
-            # Its own relaxed plan stands in for it, unless it also serves by recognition.
-            found = None if ident in self.recognised_from else self.empty.relaxed.get(ident)
+            # Its own relaxed plan stands in for it where a rule names it, unless it also
+            # serves by recognition or passes some credits / count filter: there its entry
+            # adds its own credits (or one entry), which no plan of its parts replaces.
+            from registry.stacking.engine import reach
+
+            serves_filters = any(True for _ in reach(self.catalogue).matching_filters(spec))
+            found = (
+                None
+                if ident in self.recognised_from or serves_filters
+                else self.empty.relaxed.get(ident)
+            )
         else:
             try:
                 found = self.nums.cost_units(spec, self.cost)
@@ -332,6 +351,82 @@ class Bounds:
                 return None
             total -= units
         return total
+
+    def tree_bound(self, solver: Solver, qualification: str, held: Sequence[Item]) -> int:
+        """A lower bound on the wallet's plan cost in quanta from the rule's own numbers.
+
+        Each `credits` / `count` leaf still needs its threshold minus everything held that
+        passes its filter (dates, results and reuse ignored: that only lowers the bound), and
+        no candidate supplies it more cheaply than the leaf's cheapest class per quantum; a
+        credential leaf costs nothing when one of its servers is held, else its cheapest
+        plannable server or its own rule; `all` adds its children (a plan's credentials serve
+        one leaf each within a rule), `any` and `at_least` take the cheapest. Unlike
+        `plan_bound` it holds when a held credential cannot be planned again (withdrawn).
+        """
+        from registry.stacking import exact
+
+        try:
+            total = self._node_bound(solver, solver.tree(qualification), held, exact)
+        except exact.Unknown:
+            return 0
+        return math.ceil(total)
+
+    def _node_bound(self, solver: Solver, node: Node, held: Sequence[Item], exact: Any) -> Any:
+        kind = node.kind
+        if kind in CHILD_KINDS:
+            found = sorted(self._node_bound(solver, child, held, exact) for child in node.children)
+            if kind == "all":
+                return sum(found, Fraction(0))
+            needed = 1 if kind == "any" else node.needed
+            return sum(found[:needed], Fraction(0)) if len(found) >= needed else Fraction(0)
+        if kind == "credential":
+            servers = {node.ident, *self.catalogue.index().recognised_as.get(node.ident, ())}
+            if any(item.spec.id in servers for item in held):
+                return Fraction(0)
+            specs = [self.catalogue.credentials.get(ident) for ident in servers]
+            costs = [self.nums.cost_units(spec, self.cost) for spec in specs if spec is not None]
+            own = min((c for c in costs if c is not None), default=None)
+            inner = None
+            if node.expansion is not None:
+                inner = self._node_bound(solver, node.expansion, held, exact)
+            options = [Fraction(c) for c in (own, inner) if c is not None]
+            return min(options, default=Fraction(0))
+        if kind not in ("credits", "count"):
+            return Fraction(0)
+        try:
+            table = exact.leaf_table(solver, node, self.cost)
+        except exact.Unknown:
+            return Fraction(0)
+        rate = self._cheapest_rate(table)
+        if rate is None:
+            return Fraction(0)
+        supplied = 0
+        for item in held:
+            if spec_matches(item.spec, node.where):
+                if node.kind == "count":
+                    supplied += 1
+                else:
+                    supplied += self.nums.value(item.spec, node.unit) * table.scale
+        missing = table.thresholds[0] - supplied
+        return missing * rate if missing > 0 else Fraction(0)
+
+    def _cheapest_rate(self, table: Any) -> Fraction | None:
+        """The least cost in quanta per quantum of a leaf table's own threshold (None: no
+        candidate adds to it), remembered per table."""
+        found = self._rates.get(id(table), self)
+        if found is self:
+            rates = []
+            for roles, _, members in table.classes:
+                if roles[0] > 0:
+                    price = self.nums.cost_units(
+                        self.catalogue.credentials[members.first()], self.cost
+                    )
+                    if price is not None:
+                        rates.append(Fraction(price, roles[0]))
+            found = min(rates, default=None)
+            self._rates[id(table)] = (table, found)
+            return found
+        return found[1]  # type: ignore[index]
 
     def optimistic_key(self, qualification: str, bound: int | None) -> tuple:
         """A sort key no greater than the qualification's in_progress row can have."""
