@@ -1298,10 +1298,8 @@ def _solve_sums(
     """
     dims = len(limits)
     span = range(dims)
-    if dims == 1 and not moves:
-        return _solve_line(begin[0], runs, limits[0])
     if dims == 1:
-        return _solve_line_with_moves(begin[0], moves, runs, limits[0])
+        return _solve_line(begin[0], moves, runs, limits[0])
     if dims == 2 and not moves:
         return _solve_plane(begin, runs, limits, goals)
     states: dict[tuple[int, ...], int] = {begin: 0}
@@ -1348,38 +1346,9 @@ def _solve_sums(
     return best, picks[best_state]
 
 
-def _solve_line(begin: int, runs: Runs, limit: int) -> tuple[int, tuple] | None:
-    """`_solve_sums` in one dimension without optional groups, on a list."""
-    line: list[int | None] = [None] * (limit + 1)
-    line[begin] = 0
-    for (gain,), deltas in runs:
-        new = list(line)
-        for value in range(limit + 1):
-            key = line[value]
-            if key is None:
-                continue
-            reached = value
-            for delta in deltas:
-                reached += gain
-                candidate = key + delta
-                if reached >= limit:
-                    old = new[limit]
-                    if old is None or candidate < old:
-                        new[limit] = candidate
-                    break
-                old = new[reached]
-                if old is None or candidate < old:
-                    new[reached] = candidate
-        line = new
-    found = line[limit]
-    return None if found is None else (found, ())
-
-
-def _solve_line_with_moves(
-    begin: int, moves: Moves, runs: Runs, limit: int
-) -> tuple[int, tuple] | None:
-    """`_solve_sums` in one dimension with optional groups, on lists (the dictionary of
-    tuples costs several times more per state, and wide credit sums have hundreds)."""
+def _solve_line(begin: int, moves: Moves, runs: Runs, limit: int) -> tuple[int, tuple] | None:
+    """`_solve_sums` in one dimension, on lists (the dictionary of tuples costs several
+    times more per state, and wide credit sums have hundreds)."""
     line: list[int | None] = [None] * (limit + 1)
     picks: list[tuple] = [()] * (limit + 1)
     line[begin] = 0
