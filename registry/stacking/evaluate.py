@@ -13,10 +13,9 @@ from typing import Any
 
 from registry.stacking.dates import add_years, parse_date
 from registry.stacking.fastpath import best_plan, complete
-from registry.stacking.index import spec_matches
 from registry.stacking.model import Catalogue
 from registry.stacking.rules import CHILD_KINDS
-from registry.stacking.solver import Item, Node, Plan, Solver
+from registry.stacking.solver import Item, Node, Plan, Solver, eligible
 
 COSTS = ("credits", "count", "price")
 
@@ -356,9 +355,10 @@ class Bounds:
         """A lower bound on the wallet's plan cost in quanta from the rule's own numbers.
 
         Each `credits` / `count` leaf still needs its threshold minus everything held that
-        passes its filter (dates, results and reuse ignored: that only lowers the bound), and
+        may serve it (its filter, results and recency; reuse limits ignored, which only
+        lowers the bound), and
         no candidate supplies it more cheaply than the leaf's cheapest class per quantum; a
-        credential leaf costs nothing when one of its servers is held, else its cheapest
+        credential leaf costs nothing when a held entry may serve it, else its cheapest
         plannable server or its own rule; `all` adds its children (a plan's credentials serve
         one leaf each within a rule), `any` and `at_least` take the cheapest. Unlike
         `plan_bound` it holds when a held credential cannot be planned again (withdrawn).
@@ -380,9 +380,10 @@ class Bounds:
             needed = 1 if kind == "any" else node.needed
             return sum(found[:needed], Fraction(0)) if len(found) >= needed else Fraction(0)
         if kind == "credential":
-            servers = {node.ident, *self.catalogue.index().recognised_as.get(node.ident, ())}
-            if any(item.spec.id in servers for item in held):
+            index = self.catalogue.index()
+            if any(eligible(index, node, item) for item in held):
                 return Fraction(0)
+            servers = {node.ident, *index.recognised_as.get(node.ident, ())}
             specs = [self.catalogue.credentials.get(ident) for ident in servers]
             costs = [self.nums.cost_units(spec, self.cost) for spec in specs if spec is not None]
             own = min((c for c in costs if c is not None), default=None)
@@ -401,8 +402,9 @@ class Bounds:
         if rate is None:
             return Fraction(0)
         supplied = 0
+        index = self.catalogue.index()
         for item in held:
-            if spec_matches(item.spec, node.where):
+            if eligible(index, node, item):
                 if node.kind == "count":
                     supplied += 1
                 else:
