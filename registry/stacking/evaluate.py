@@ -357,9 +357,10 @@ class Bounds:
         Each `credits` / `count` leaf still needs its threshold minus everything held that
         may serve it (its filter, results and recency; reuse limits ignored, which only
         lowers the bound), and no candidate supplies it more cheaply than the leaf's
-        cheapest class per quantum; a credential leaf costs nothing when a held entry may serve it, else its cheapest
-        plannable server or its own rule; `all` adds its children (a plan's credentials serve
-        one leaf each within a rule), `any` and `at_least` take the cheapest. Unlike
+        cheapest class per quantum; a credential leaf costs nothing when a held entry may
+        serve it, else its cheapest plannable server or its own rule; `all` adds its
+        children (a plan's credentials serve one leaf each within a rule), `any` and
+        `at_least` take the cheapest. Unlike
         `plan_bound` it holds when a held credential cannot be planned again (withdrawn).
         """
         from registry.stacking import exact
