@@ -16,7 +16,7 @@ from registry.credentials.models import (
     Recognition,
 )
 from registry.stacking import Catalogue, CredentialSpec
-from registry.stacking.engine import FREEZE_FROM
+from registry.stacking.engine import FREEZE_FROM, warm
 
 LOAD_BATCH = 20_000  # rows fetched at a time while loading the catalogue
 _lock = threading.Lock()
@@ -130,8 +130,7 @@ def cached_catalogue(session: Session, revision: int | None = None) -> Catalogue
             _cache.pop(key, None)
             gc.unfreeze()
         catalogue = load_catalogue(session)
-        from registry.credentials.prepared import install
-        from registry.stacking.engine import warm
+        from registry.credentials.prepared import install  # it imports this module
 
         install(session, catalogue, revision)
         warm(catalogue)

@@ -32,7 +32,7 @@ from registry.stacking.engine import (
     prepared_answers,
 )
 
-INSERT_BATCH = 5_000
+LOAD_BATCH = 5_000  # answer rows fetched at a time when installing
 BIGINT = 2**63 - 1
 
 
@@ -94,10 +94,10 @@ def _store(
     )
     session.add(prepared_set)
     session.flush()
-    # The answers go in as plain rows, many at a time: tens of thousands per cost.
-    batch: list[dict] = []
-    for row in rows:
-        batch.append(
+    # Plain rows in one executemany (SQLAlchemy batches it): tens of thousands per cost.
+    session.execute(
+        insert(PreparedAnswer),
+        [
             {
                 "revision": revision,
                 "cost": cost,
@@ -109,12 +109,9 @@ def _store(
                 "units": _fits(row.units),
                 "relaxed": _fits(row.relaxed),
             }
-        )
-        if len(batch) >= INSERT_BATCH:
-            session.execute(insert(PreparedAnswer), batch)
-            batch = []
-    if batch:
-        session.execute(insert(PreparedAnswer), batch)
+            for row in rows
+        ],
+    )
     return prepared_set
 
 
@@ -146,7 +143,7 @@ def install(session: Session, catalogue: Catalogue, revision: int) -> list[str]:
                 PreparedAnswer.units,
                 PreparedAnswer.relaxed,
             ).where(PreparedAnswer.revision == revision, PreparedAnswer.cost == cost),
-            execution_options={"yield_per": INSERT_BATCH},
+            execution_options={"yield_per": LOAD_BATCH},
         )
         try:
             install_prepared(

@@ -21,7 +21,6 @@ from registry.learners.evaluation import evaluate_wallet
 from registry.learners.models import EntrySource, WalletEntry
 from registry.stacking.dates import parse_date
 
-COSTS = ("credits", "count", "price")
 RESULT_MAX_LENGTH = 100
 IMPORT_MAX_ENTRIES = 1000
 # Fields of an entry that the API lists but that a client cannot set (ignored on the way in,

@@ -18,6 +18,7 @@ from registry.errors import ValidationError
 from registry.extensions import login_manager
 from registry.learners import pages, services
 from registry.learners.forms import AddEntryForm, ImportForm
+from registry.stacking.engine import COSTS
 from registry.web.forms import apply_errors
 
 bp = Blueprint("wallet", __name__, url_prefix="/wallet")
@@ -140,7 +141,7 @@ def remove(entry_id: int) -> Response:
 def progress() -> str:
     """Completed qualifications with their explanation, the nearest ones with plans, the rest."""
     cost = request.args.get("cost", "credits")
-    if cost not in services.COSTS:
+    if cost not in COSTS:
         cost = "credits"
     show_all = request.args.get("all") == "1"
     page = pages.progress_page(db.session, current_user, cost=cost, show_all=show_all)

@@ -26,6 +26,7 @@ from registry.stacking.model import Catalogue, CredentialSpec
 from registry.stacking.rules import FILTER_LIST_KEYS, iter_nodes, rule_kind
 from registry.stacking.solver import CHILD_KINDS, Node, Plan, Solver, reaches
 
+COSTS = ("credits", "count", "price")  # what a plan may minimise (STACKING.md rule 6)
 REQUIREMENT = "R"  # owner of a rule: a qualification's requirements
 PREREQUISITE = "P"  # owner of a rule: a credential's prerequisites
 Owner = tuple[str, str]
@@ -198,6 +199,22 @@ class EmptyAnswers:
     unreachable: list[str] = field(default_factory=list)  # published, sorted
     ordered: list[str] = field(default_factory=list)  # published in_progress, by (cost, id)
 
+    def sort_views(self, credentials: dict[str, CredentialSpec]) -> None:
+        """Fill `completed`, `unreachable` and `ordered` from `answers`."""
+        in_progress: list[tuple[float, str]] = []
+        for qualification in sorted(self.answers):
+            if not credentials[qualification].is_published:
+                continue
+            status, detail = self.answers[qualification]
+            if status == "completed":
+                self.completed.append(qualification)
+            elif status == "unreachable":
+                self.unreachable.append(qualification)
+            else:
+                in_progress.append((float(detail.cost), qualification))
+        in_progress.sort()
+        self.ordered = [qualification for _, qualification in in_progress]
+
 
 def empty_solver(catalogue: Catalogue) -> Solver:
     cache = catalogue.index().cache
@@ -288,7 +305,6 @@ def _empty_answers(catalogue: Catalogue, cost: str) -> EmptyAnswers:
     result = EmptyAnswers(cost)
     index = catalogue.index()
     nums = exact.numbers(index)
-    in_progress: list[tuple[float, str]] = []
     for qualification in sorted(i for i, spec in credentials.items() if spec.is_qualification):
         status, detail = empty_answer(catalogue, qualification, cost)
         result.answers[qualification] = (status, detail)
@@ -298,17 +314,7 @@ def _empty_answers(catalogue: Catalogue, cost: str) -> EmptyAnswers:
         result.relaxed[qualification] = relaxed
         if status == "in_progress":
             result.units[qualification] = _units(nums, catalogue, detail, cost)
-        published = credentials[qualification].is_published
-        if not published:
-            continue
-        if status == "completed":
-            result.completed.append(qualification)
-        elif status == "unreachable":
-            result.unreachable.append(qualification)
-        else:
-            in_progress.append((float(detail.cost), qualification))
-    in_progress.sort()
-    result.ordered = [qualification for _, qualification in in_progress]
+    result.sort_views(credentials)
     return result
 
 
@@ -338,7 +344,7 @@ def warm(catalogue: Catalogue) -> None:
         index = catalogue.index()
         index.build_postings()
         nums = exact.numbers(index)
-        for cost in ("credits", "count", "price"):
+        for cost in COSTS:
             nums.cost_scale(cost)
 
 
@@ -386,12 +392,11 @@ def install_prepared(catalogue: Catalogue, cost: str, prepared: Iterable[Prepare
     Refuses (ValueError) a set that does not cover every qualification exactly, so a partial
     or foreign set cannot stand in for the real answers.
     """
-    if cost not in ("credits", "count", "price"):
+    if cost not in COSTS:
         raise ValueError(f"unknown cost {cost!r}")
     credentials = catalogue.credentials
     result = EmptyAnswers(cost)
     entries: dict[Any, Any] = {}
-    in_progress: list[tuple[float, str]] = []
     for row in prepared:
         qualification = row.qualification
         spec = credentials.get(qualification)
@@ -415,23 +420,12 @@ def install_prepared(catalogue: Catalogue, cost: str, prepared: Iterable[Prepare
         result.answers[qualification] = (row.status, detail)
         entries[("empty-answer", qualification, cost)] = (row.status, detail)
         result.relaxed[qualification] = row.relaxed
-        if not spec.is_published:
-            continue
-        if row.status == "completed":
-            result.completed.append(qualification)
-        elif row.status == "unreachable":
-            result.unreachable.append(qualification)
-        else:
-            in_progress.append((float(detail.cost), qualification))
     expected = sum(1 for spec in credentials.values() if spec.is_qualification)
     if len(result.answers) != expected:
         raise ValueError(
             f"prepared answers cover {len(result.answers)} of {expected} qualifications"
         )
-    result.completed.sort()
-    result.unreachable.sort()
-    in_progress.sort()
-    result.ordered = [qualification for _, qualification in in_progress]
+    result.sort_views(credentials)
     cache = catalogue.index().cache
     cache.update(entries)
     cache[("empty-answers", cost)] = result

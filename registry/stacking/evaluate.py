@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from registry.stacking import exact
 from registry.stacking.dates import add_years, parse_date
+from registry.stacking.engine import COSTS, empty_answers, empty_plan, reach
 from registry.stacking.fastpath import best_plan, complete
 from registry.stacking.model import Catalogue
 from registry.stacking.rules import CHILD_KINDS
 from registry.stacking.solver import Item, Node, Plan, Solver, eligible
-
-COSTS = ("credits", "count", "price")
 
 
 class BadRequest(ValueError):
@@ -175,8 +175,6 @@ def progress(
     catalogue: Catalogue, solver: Solver, qualification: str, cost: str, plan: Plan
 ) -> float | None:
     """Rule 8 for an incomplete, reachable qualification."""
-    from registry.stacking.engine import empty_plan
-
     baseline = empty_plan(catalogue, qualification, cost)
     if baseline is None:
         return None  # only credentials no longer published make it reachable
@@ -197,8 +195,6 @@ def _share_done(remaining: float, total: float) -> float:
 def evaluate(catalogue: Catalogue, request: Mapping, *, today: datetime.date | None = None) -> dict:
     """The STACKING.md answer for `request`; raises BadRequest on a bad request."""
     parsed = parse_request(catalogue, request, today)
-    from registry.stacking.engine import empty_answers, reach
-
     empty = empty_answers(catalogue, parsed.cost)
     solver = Solver(catalogue.index(), parsed.as_of, parsed.valid_items)
     servers = reach(catalogue).touched(item.spec.id for item in parsed.valid_items)
@@ -298,8 +294,6 @@ class Bounds:
     """
 
     def __init__(self, catalogue: Catalogue, empty: Any, cost: str) -> None:
-        from registry.stacking import exact
-
         self.catalogue = catalogue
         self.empty = empty
         self.cost = cost
@@ -315,15 +309,11 @@ class Bounds:
         found = self._units.get(ident, -1)
         if found != -1:
             return found
-        from registry.stacking import exact
-
         spec = self.catalogue.credentials[ident]
         if spec.is_qualification:
             # Its own relaxed plan stands in for it where a rule names it, unless it also
             # serves by recognition or passes some credits / count filter: there its entry
             # adds its own credits (or one entry), which no plan of its parts replaces.
-            from registry.stacking.engine import reach
-
             serves_filters = any(True for _ in reach(self.catalogue).matching_filters(spec))
             found = (
                 None
@@ -363,18 +353,16 @@ class Bounds:
         `at_least` take the cheapest. Unlike
         `plan_bound` it holds when a held credential cannot be planned again (withdrawn).
         """
-        from registry.stacking import exact
-
         try:
-            total = self._node_bound(solver, solver.tree(qualification), held, exact)
+            total = self._node_bound(solver, solver.tree(qualification), held)
         except exact.Unknown:
             return 0
         return math.ceil(total)
 
-    def _node_bound(self, solver: Solver, node: Node, held: Sequence[Item], exact: Any) -> Any:
+    def _node_bound(self, solver: Solver, node: Node, held: Sequence[Item]) -> Fraction:
         kind = node.kind
         if kind in CHILD_KINDS:
-            found = sorted(self._node_bound(solver, child, held, exact) for child in node.children)
+            found = sorted(self._node_bound(solver, child, held) for child in node.children)
             if kind == "all":
                 return sum(found, Fraction(0))
             needed = 1 if kind == "any" else node.needed
@@ -389,7 +377,7 @@ class Bounds:
             own = min((c for c in costs if c is not None), default=None)
             inner = None
             if node.expansion is not None:
-                inner = self._node_bound(solver, node.expansion, held, exact)
+                inner = self._node_bound(solver, node.expansion, held)
             options = [Fraction(c) for c in (own, inner) if c is not None]
             return min(options, default=Fraction(0))
         if kind not in ("credits", "count"):
