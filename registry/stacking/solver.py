@@ -586,11 +586,17 @@ class Solver:
     def _thin(
         self, ordered: list[str], tree: Node, with_prerequisites: list[str], cost: str
     ) -> list[str]:
-        """Drop interchangeable candidates beyond what any plan could use (see _break_symmetry).
+        """Drop candidates that no least plan can take.
 
-        Within a class the smallest ids are planned first, and no leaf can use more of a class
-        than its threshold and parts call for, so the larger ids past that count never appear
-        in the answer.
+        Candidates serving the same leaves with the same credits and part matches, without
+        prerequisites and not held, form a class. A least plan takes no more of a class than
+        its leaves' thresholds and parts call for (one more would only add cost and count),
+        and it takes the cheapest members, the smaller id first at one cost: swapping a
+        member for a cheaper or equally cheap smaller one outside the plan keeps it valid and
+        never makes its key (cost, count, sorted ids) larger. So only the first members in
+        (cost, id) order, as many as the class's room, stay. Under `price` this is what keeps
+        a wide credit sum's candidates to a few per distinct credit value instead of one
+        class per price.
         """
         if len(ordered) <= 24:
             return ordered
@@ -621,10 +627,12 @@ class Solver:
                 else:
                     roles.append((number, id(leaf)))
                     capacity += 1
-            key = (index.plan_cost(spec, cost), tuple(roles))
+            key = tuple(roles)
             classes[key].append(ident)
             room[key] = capacity
         for key, members in classes.items():
+            if len(members) > room[key]:
+                members.sort(key=lambda i: (index.plan_cost(index.credentials[i], cost), i))
             kept.extend(members[: room[key]])
         return sorted(kept)
 
