@@ -17,7 +17,7 @@ from registry.stacking.engine import COSTS, empty_answers, empty_plan, reach
 from registry.stacking.fastpath import best_plan, complete
 from registry.stacking.model import Catalogue
 from registry.stacking.rules import CHILD_KINDS
-from registry.stacking.solver import Item, Node, Plan, Solver, eligible
+from registry.stacking.solver import Item, Node, Plan, Solver, eligible, item_matches
 
 
 class BadRequest(ValueError):
@@ -301,7 +301,6 @@ class Bounds:
         self.scale = self.nums.cost_scale(cost)
         self.recognised_from = {a for a, _ in catalogue.index().recognitions}
         self._units: dict[str, int | None] = {}
-        self._rates: dict[int, Any] = {}  # id(table) -> (table, rate), tables kept alive
 
     def replacement(self, ident: str) -> int | None:
         """What planning afresh in place of a held credential costs, in quanta (None: no
@@ -344,13 +343,13 @@ class Bounds:
     def tree_bound(self, solver: Solver, qualification: str, held: Sequence[Item]) -> int:
         """A lower bound on the wallet's plan cost in quanta from the rule's own numbers.
 
-        Each `credits` / `count` leaf still needs its threshold minus everything held that
-        may serve it (its filter, results and recency; reuse limits ignored, which only
-        lowers the bound), and no candidate supplies it more cheaply than the leaf's
-        cheapest class per quantum; a credential leaf costs nothing when a held entry may
-        serve it, else its cheapest plannable server or its own rule; `all` adds its
-        children (a plan's credentials serve one leaf each within a rule), `any` and
-        `at_least` take the cheapest. Unlike
+        Each `credits` / `count` leaf still needs its threshold, and each of its `credits` /
+        `count` parts its amount, minus everything held that may serve it (its filter,
+        results and recency; reuse limits ignored, which only lowers the bound), and no
+        candidate supplies one of them more cheaply than the cheapest class per quantum; a
+        credential leaf costs nothing when a held entry may serve it, else its cheapest
+        plannable server or its own rule; `all` adds its children (a plan's credentials
+        serve one leaf each within a rule), `any` and `at_least` take the cheapest. Unlike
         `plan_bound` it holds when a held credential cannot be planned again (withdrawn).
         """
         try:
@@ -384,39 +383,49 @@ class Bounds:
             return Fraction(0)
         try:
             table = exact.leaf_table(solver, node, self.cost)
+            index = self.catalogue.index()
+            supplied = [0] * len(table.thresholds)
+            for item in held:
+                if eligible(index, node, item):
+                    value = self.nums.value(item.spec, node.unit)
+                    flags = [item_matches(item, part.where) for part in node.parts]
+                    roles = exact.entry_roles(table, node, value, flags)
+                    supplied = [a + b for a, b in zip(supplied, roles, strict=True)]
         except exact.Unknown:
             return Fraction(0)
-        rate = self._cheapest_rate(table)
-        if rate is None:
-            return Fraction(0)
-        supplied = 0
-        index = self.catalogue.index()
-        for item in held:
-            if eligible(index, node, item):
-                if node.kind == "count":
-                    supplied += 1
-                else:
-                    supplied += self.nums.value(item.spec, node.unit) * table.scale
-        missing = table.thresholds[0] - supplied
-        return missing * rate if missing > 0 else Fraction(0)
+        # Each "at least" dimension (the leaf's own threshold, a credits or count part) still
+        # misses its threshold minus what is held; the plan's credentials must supply it, at
+        # no less than the cheapest rate any candidate supplies that dimension at. One
+        # credential may feed several dimensions, so the largest of these bounds, not their
+        # sum, bounds the leaf.
+        least = Fraction(0)
+        rates = self._cheapest_rates(table)
+        for dimension, threshold in enumerate(table.thresholds):
+            missing = threshold - supplied[dimension]
+            rate = rates[dimension]
+            if dimension not in table.shares and missing > 0 and rate is not None:
+                least = max(least, missing * rate)
+        return least
 
-    def _cheapest_rate(self, table: Any) -> Fraction | None:
-        """The least cost in quanta per quantum of a leaf table's own threshold (None: no
-        candidate adds to it), remembered per table."""
-        found = self._rates.get(id(table), self)
-        if found is self:
-            rates = []
+    def _cheapest_rates(self, table: Any) -> list[Fraction | None]:
+        """Per dimension of a leaf table, the least cost in quanta per quantum any candidate
+        class supplies it at (None: no candidate adds to it), remembered per catalogue."""
+        cache = self.catalogue.index().cache
+        key = ("leaf-rates", id(table), self.cost)
+        found = cache.get(key)
+        if found is None or found[0] is not table:
+            rates: list[Fraction | None] = [None] * len(table.thresholds)
             for roles, _, members in table.classes:
-                if roles[0] > 0:
-                    price = self.nums.cost_units(
-                        self.catalogue.credentials[members.first()], self.cost
-                    )
-                    if price is not None:
-                        rates.append(Fraction(price, roles[0]))
-            found = min(rates, default=None)
-            self._rates[id(table)] = (table, found)
-            return found
-        return found[1]  # type: ignore[index]
+                price = self.nums.cost_units(self.catalogue.credentials[members.first()], self.cost)
+                if price is None:
+                    continue
+                for dimension, role in enumerate(roles):
+                    if role > 0:
+                        rate = Fraction(price, role)
+                        known = rates[dimension]
+                        rates[dimension] = rate if known is None else min(known, rate)
+            found = cache[key] = (table, rates)  # the table kept, so its id stays its own
+        return found[1]
 
     def optimistic_key(self, qualification: str, bound: int | None) -> tuple:
         """A sort key no greater than the qualification's in_progress row can have."""

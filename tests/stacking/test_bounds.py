@@ -4,6 +4,7 @@ evaluation skips completion checks and exact plans on their word."""
 from __future__ import annotations
 
 from hypothesis import given
+from hypothesis import strategies as st
 
 from registry.stacking.engine import empty_answers
 from registry.stacking.evaluate import Bounds, parse_request
@@ -65,3 +66,57 @@ def test_a_held_qualification_counted_by_a_filter_still_completes(engine):
 
     assert [row["qualification"] for row in answer["completed"]] == ["q2"]
     assert answer == oracle_evaluate(data, request) | {"completed": answer["completed"]}
+
+
+@st.composite
+def sums_with_parts(draw: st.DrawFn) -> tuple[dict, dict]:
+    """A credits or count leaf with `of_which` parts whose filters overlap, and a wallet that
+    holds some of its candidates (results decide which parts a held entry feeds)."""
+    credentials: dict[str, dict] = {}
+    for number in range(draw(st.integers(4, 8))):
+        credentials[f"c{number}"] = {
+            "provider": "uni-a",
+            "credits": draw(st.sampled_from((1, 2, 3, 5))),
+            "level": draw(st.sampled_from((4, 5, 6))),
+            "subjects": [draw(st.sampled_from(("0411", "0613")))],
+            "price": draw(st.sampled_from((10, 20, 35))),
+        }
+    filters = st.sampled_from(
+        ({"subjects": ["0411"]}, {"level_min": 5}, {"result_min": 60}, {"subjects": ["0613"]})
+    )
+    parts = []
+    for _ in range(draw(st.integers(1, 2))):
+        if draw(st.booleans()):
+            parts.append({"credits": draw(st.sampled_from((2, 3, 5))), "where": draw(filters)})
+        else:
+            parts.append({"count": draw(st.integers(1, 2)), "where": draw(filters)})
+    if draw(st.booleans()):
+        leaf = {"credits": draw(st.sampled_from((4, 6, 9))), "of_which": parts}
+    else:
+        leaf = {"count": draw(st.integers(2, 4)), "of_which": parts}
+    credentials["q"] = {"provider": "uni-a", "requirements": leaf}
+    held = draw(st.lists(st.sampled_from(sorted(credentials)[:-1]), max_size=4, unique=True))
+    wallet = [
+        {"credential": ident, "earned_on": "2025-01-10", "result": draw(st.sampled_from((50, 70)))}
+        for ident in held
+    ]
+    cost = draw(st.sampled_from(("credits", "count", "price")))
+    return {"credentials": credentials}, {"wallet": wallet, "as_of": "2026-01-01", "cost": cost}
+
+
+@examples(ci=600, dev=60)
+@given(sums_with_parts())
+def test_the_tree_bound_of_a_sum_with_parts_is_at_most_the_cheapest_plan(engine, case):
+    """Each part's missing amount bounds the plan on its own; no credential is counted twice
+    across parts (a credential feeding two parts pays once)."""
+    data, request = case
+    catalogue = engine.catalogue(data)
+    parsed = parse_request(catalogue, request)
+    bounds = Bounds(catalogue, empty_answers(catalogue, parsed.cost), parsed.cost)
+    solver = Solver(catalogue.index(), parsed.as_of, parsed.valid_items)
+    bound = bounds.tree_bound(solver, "q", parsed.valid_items)
+    want = oracle_evaluate(data, request)
+    for row in want["in_progress"]:
+        assert bound / bounds.scale <= row["plan_cost"] + 1e-9, (row, bound / bounds.scale)
+    if want["completed"]:
+        assert bound <= 0, bound
