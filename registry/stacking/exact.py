@@ -28,6 +28,7 @@ import bisect
 import heapq
 import itertools
 import math
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -68,6 +69,10 @@ STATE_LIMIT = 30_000
 QUANTA_LIMIT = 10**7
 # Costs on a finer grid than this go to the program.
 MAX_COST_SCALE = 10**6
+# Class lines kept per catalogue (`RunLines`), and the class members a line must cover to
+# be kept (smaller ones are quicker to rebuild than to look up).
+RUN_LINES_KEPT = 256
+RUN_LINE_MEMBERS = 64
 
 
 class Unknown(Exception):
@@ -1106,6 +1111,7 @@ def _knapsack(
 
     # Paid classes, each cut to what an inclusion-minimal answer could use.
     ranked: list[tuple[tuple[int, ...], int, list[str]]] = []
+    skipped: list[str] = []  # excluded members passed over while choosing
     if planning:
         for roles, _, members in table.classes:
             if not any(r > 0 for r in roles):
@@ -1116,6 +1122,7 @@ def _knapsack(
             chosen: list[str] = []
             for ident in members:
                 if ident in excluded:
+                    skipped.append(ident)
                     continue
                 chosen.append(ident)
                 if len(chosen) >= limit:
@@ -1208,6 +1215,16 @@ def _knapsack(
         runs = [(tuple(g[d] for d in keep), deltas) for g, deltas in runs]
         limits = [limits[d] for d in keep]
         goals = [goals[d] for d in keep]
+    lines = None
+    if sum(len(chosen) for _, _, chosen in ranked) >= RUN_LINE_MEMBERS:
+        # A class is one (roles, price); its chosen members are its first ones but those
+        # skipped, as many as chosen.
+        signature = (
+            tuple((roles, price, len(chosen)) for roles, price, chosen in ranked),
+            tuple(sorted(skipped)),
+        )
+        lines = RunLines(search.index.cache, table, (search.cost, tuple(steps), tuple(keep),
+                                                     signature), tuple(ids))  # fmt: skip
     result: tuple[list[str], list] | None = None
     if shares:
         # Without the share the leaf is a relaxation of itself: when its optimum happens to
@@ -1236,6 +1253,7 @@ def _knapsack(
                 ],
                 [limits[d] for d in rest],
                 [goals[d] for d in rest],
+                None if lines is None else lines.tagged(("without share", positive_only)),
             )
 
         loose = without(False)
@@ -1259,14 +1277,14 @@ def _knapsack(
                 [price for _, price, _ in ranked],
                 base << top,
             )
-            found = _solve_share_apart(begin, moves, runs, limits, goals, share)
+            found = _solve_share_apart(begin, moves, runs, limits, goals, share, lines)
             if found is NOT_HANDLED:
                 found = _solve_share(begin, moves, runs, limits, goals, share, ceiling, prices)
             if found is None:
                 return None
             result = unpack(found)
     else:
-        found = _solve_sums(begin, moves, runs, limits, goals)
+        found = _solve_sums(begin, moves, runs, limits, goals, lines)
         if found is None:
             return None
         result = unpack(found)
@@ -1290,6 +1308,7 @@ def _solve_sums(
     runs: Runs,
     limits: list[int],
     goals: list[int],
+    lines: RunLines | None = None,
 ) -> tuple[int, tuple] | None:
     """The least key whose capped sums reach every goal, with the optional picks behind it.
 
@@ -1299,7 +1318,7 @@ def _solve_sums(
     dims = len(limits)
     span = range(dims)
     if dims == 1:
-        return _solve_line(begin[0], moves, runs, limits[0])
+        return _solve_line(begin[0], moves, runs, limits[0], lines)
     if dims == 2 and not moves:
         return _solve_plane(begin, runs, limits, goals)
     states: dict[tuple[int, ...], int] = {begin: 0}
@@ -1346,9 +1365,15 @@ def _solve_sums(
     return best, picks[best_state]
 
 
-def _solve_line(begin: int, moves: Moves, runs: Runs, limit: int) -> tuple[int, tuple] | None:
+def _solve_line(
+    begin: int, moves: Moves, runs: Runs, limit: int, lines: RunLines | None = None
+) -> tuple[int, tuple] | None:
     """`_solve_sums` in one dimension, on lists (the dictionary of tuples costs several
-    times more per state, and wide credit sums have hundreds)."""
+    times more per state, and wide credit sums have hundreds).
+
+    The optional groups (a wallet's entries) and the classes are solved apart and then
+    joined: the classes' line does not depend on the wallet, so `lines` may keep it.
+    """
     line: list[int | None] = [None] * (limit + 1)
     picks: list[tuple] = [()] * (limit + 1)
     line[begin] = 0
@@ -1367,9 +1392,27 @@ def _solve_line(begin: int, moves: Moves, runs: Runs, limit: int) -> tuple[int, 
                     new[target] = candidate
                     new_picks[target] = (*picks[value], (ident, number))
         line, picks = new, new_picks
+    if lines is None:
+        reaching = _runs_reaching(runs, limit)
+    else:
+        reaching = lines.get(("line", limit), lambda: _runs_reaching(runs, limit))
+    best: tuple[int, tuple] | None = None
+    for value, key in enumerate(line):
+        if key is None:
+            continue
+        rest = reaching[limit - value]
+        if rest is not None and (best is None or key + rest < best[0]):
+            best = (key + rest, picks[value])
+    return best
+
+
+def _runs_reaching(runs: Runs, limit: int) -> list[int | None]:
+    """For each amount 0..limit, the least key of class prefixes adding at least that much
+    (in one dimension), None where the classes cannot."""
+    line: list[int | None] = [None] * (limit + 1)
+    line[0] = 0
     for (gain,), deltas in runs:
         new = list(line)
-        new_picks = list(picks)
         for value in range(limit + 1):
             key = line[value]
             if key is None:
@@ -1384,10 +1427,82 @@ def _solve_line(begin: int, moves: Moves, runs: Runs, limit: int) -> tuple[int, 
                 old = new[reached]
                 if old is None or candidate < old:
                     new[reached] = candidate
-                    new_picks[reached] = picks[value]
-        line, picks = new, new_picks
-    found = line[limit]
-    return None if found is None else (found, picks[limit])
+        line = new
+    # Sums past the limit were kept at the limit; adding "at least" makes a suffix minimum.
+    for value in range(limit - 1, -1, -1):
+        above, here = line[value + 1], line[value]
+        if above is not None and (here is None or above < here):
+            line[value] = above
+    return line
+
+
+def _runs_exact(runs: Runs, top: int, measure: int) -> list[int | None]:
+    """For each exact total 0..top of the `measure` dimension, the least key of class
+    prefixes adding exactly that, None where none does."""
+    line: list[int | None] = [None] * (top + 1)
+    line[0] = 0
+    for gains, deltas in runs:
+        gain = gains[measure]
+        new = list(line)
+        for total, key in enumerate(line):
+            if key is None:
+                continue
+            reach = total
+            for delta in deltas:
+                reach += gain
+                if reach > top:
+                    break
+                candidate = key + delta
+                old = new[reach]
+                if old is None or candidate < old:
+                    new[reach] = candidate
+        line = new
+    return line
+
+
+class RunLines:
+    """A leaf's class lines kept per catalogue, for the next wallet with the same classes.
+
+    The dynamic programs add a wallet's entries (optional groups) and the leaf's paid classes
+    (runs: take a prefix). Without the entries, the classes' line depends only on the table,
+    the cost, the grid and which members each class offers: its first ones, as many as an
+    answer could use, but those excluded (held, banned by a branch, left out of the plan).
+    Those are the same for most wallets (the exclusions a search branches on are the same
+    catalogue credentials for every wallet), so the line is kept under that signature. The
+    keys' id bits follow the ids in play, which are compared too. A wide credit sum ("30
+    credits in management") has thousands of class members and is touched by most wallets:
+    its lines are built once instead of several times per request.
+    """
+
+    __slots__ = ("_ids", "_key", "_store", "_table")
+
+    def __init__(self, cache: dict, table: LeafTable, key: tuple, ids: tuple[str, ...]) -> None:
+        store = cache.get("exact-run-lines")
+        if store is None:
+            store = cache["exact-run-lines"] = OrderedDict()
+        self._store: OrderedDict = store
+        self._table = table
+        self._key = (id(table), *key)
+        self._ids = ids
+
+    def tagged(self, tag: Any) -> RunLines:
+        """The same classes seen another way (a dimension dropped, a side kept)."""
+        found = RunLines.__new__(RunLines)
+        found._store, found._table, found._ids = self._store, self._table, self._ids
+        found._key = (*self._key, tag)
+        return found
+
+    def get(self, what: tuple, build: Any) -> list[int | None]:
+        key = (*self._key, *what)
+        found = self._store.get(key)
+        if found is not None and found[0] is self._table and found[1] == self._ids:
+            self._store.move_to_end(key)
+            return found[2]
+        line = build()
+        self._store[key] = (self._table, self._ids, line)
+        if len(self._store) > RUN_LINES_KEPT:
+            self._store.popitem(last=False)
+        return line
 
 
 def _solve_plane(
@@ -1436,6 +1551,7 @@ def _solve_share_apart(
     limits: list[int],
     goals: list[int],
     share: int,
+    lines: RunLines | None = None,
 ) -> Any:
     """A leaf with one threshold and one share, its two kinds of entries solved apart.
 
@@ -1480,13 +1596,13 @@ def _solve_share_apart(
     )
     top = goal + largest
 
-    def exact_totals(side: tuple[Moves, Runs]) -> list[tuple[int, tuple] | None]:
-        line: list[tuple[int, tuple] | None] = [None] * (top + 1)
-        line[0] = (0, ())
-        side_moves, side_runs = side
+    def exact_totals(inside: bool) -> list[tuple[int, tuple] | None]:
+        side_moves, side_runs = sides[inside]
+        moved: list[tuple[int, tuple] | None] = [None] * (top + 1)
+        moved[0] = (0, ())
         for ident, choices in side_moves:
-            new = list(line)
-            for total, found in enumerate(line):
+            new = list(moved)
+            for total, found in enumerate(moved):
                 if found is None:
                     continue
                 for number, (roles, delta) in enumerate(choices):
@@ -1497,26 +1613,29 @@ def _solve_share_apart(
                     old = new[reach]
                     if old is None or candidate < old[0]:
                         new[reach] = (candidate, (*found[1], (ident, number)))
-            line = new
-        for gains, deltas in side_runs:
-            gain = gains[measure]
-            new = list(line)
-            for total, found in enumerate(line):
-                if found is None:
+            moved = new
+        if lines is None:
+            classes = _runs_exact(side_runs, top, measure)
+        else:
+            what = ("apart", inside, measure, top)
+            classes = lines.get(what, lambda: _runs_exact(side_runs, top, measure))
+        # The entries' totals joined with the classes' (few entries, so few nonempty).
+        line: list[tuple[int, tuple] | None] = [None] * (top + 1)
+        for total, found in enumerate(moved):
+            if found is None:
+                continue
+            key, picked = found
+            for more in range(top - total + 1):
+                extra = classes[more]
+                if extra is None:
                     continue
-                reach = total
-                for delta in deltas:
-                    reach += gain
-                    if reach > top:
-                        break
-                    candidate = found[0] + delta
-                    old = new[reach]
-                    if old is None or candidate < old[0]:
-                        new[reach] = (candidate, found[1])
-            line = new
+                candidate = key + extra
+                old = line[total + more]
+                if old is None or candidate < old[0]:
+                    line[total + more] = (candidate, picked)
         return line
 
-    inside, outside = exact_totals(sides[True]), exact_totals(sides[False])
+    inside, outside = exact_totals(True), exact_totals(False)
     lift = ratio.get(True, Fraction(1))
     sink = -ratio.get(False, Fraction(-1))
     least = _RangeLeast([None if found is None else found[0] for found in outside])

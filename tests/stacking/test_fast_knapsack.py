@@ -83,14 +83,31 @@ def random_problem(rng: random.Random, dims: int, share: bool):
     return begin, moves, runs, limits, goals
 
 
+def kept_lines(runs) -> exact.RunLines:
+    """Lines kept for exactly these classes (the signature a leaf would give them)."""
+    table = exact.LeafTable((), (), (), 1, [], exact.Membership([]))
+    signature = tuple((gains, tuple(deltas)) for gains, deltas in runs)
+    return exact.RunLines({}, table, (signature,), ())
+
+
 @pytest.mark.parametrize("dims", [1, 2, 3])
 def test_sums_agree_with_enumeration(dims: int) -> None:
     rng = random.Random(dims)
     for _ in range(ROUNDS):
         begin, moves, runs, limits, goals = random_problem(rng, dims, share=False)
-        found = exact._solve_sums(begin, moves, runs, limits, goals)
+        # In one dimension the classes' line is kept, and read again for other entries.
+        lines = None
+        if dims == 1:
+            begin = (rng.randint(0, limits[0]),)
+            lines = kept_lines(runs)
+        found = exact._solve_sums(begin, moves, runs, limits, goals, lines)
         want = brute(begin, moves, runs, limits, goals)
         assert (found[0] if found else None) == want, (begin, moves, runs, limits, goals)
+        if lines is not None:
+            other = moves[: rng.randint(0, len(moves))]
+            found = exact._solve_sums(begin, other, runs, limits, goals, lines)
+            want = brute(begin, other, runs, limits, goals)
+            assert (found[0] if found else None) == want, (begin, other, runs, limits, goals)
 
 
 @pytest.mark.parametrize("dims", [2, 3])
@@ -186,6 +203,13 @@ def test_a_share_apart_agrees_with_enumeration() -> None:
         assert found is not exact.NOT_HANDLED
         want = brute((0, 0), moves, runs, limits, goals, 1)
         assert (found[0] if found else None) == want, (moves, runs, goal)
+        # The classes' lines kept for these entries, read again for others.
+        lines = kept_lines(runs)
+        exact._solve_share_apart((0, 0), moves, runs, limits, goals, 1, lines)
+        other = moves[: rng.randint(0, len(moves))]
+        found = exact._solve_share_apart((0, 0), other, runs, limits, goals, 1, lines)
+        want = brute((0, 0), other, runs, limits, goals, 1)
+        assert (found[0] if found else None) == want, (other, runs, goal)
         settled += 1
     assert settled == ROUNDS
 
