@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from registry.stacking.index import ECTS, CatalogueIndex, filter_key, spec_matches
+from registry.stacking.index import ECTS, CatalogueIndex, filter_key, matcher
 from registry.stacking.model import CredentialSpec
 from registry.stacking.rules import CHILD_KINDS
 from registry.stacking.solver import (
@@ -339,11 +339,11 @@ def _candidate_groups(
     if found is None:
         found = {}
         credentials = index.credentials
-        wheres = [part.where for part in parts]
+        passes = [matcher(part.where) for part in parts]
         for ident in index.filter_candidates(where, remember=False):
             spec = credentials[ident]
             plannable = spec.is_published and not spec.is_qualification
-            flags = tuple([spec_matches(spec, w) for w in wheres]) if wheres else ()
+            flags = tuple([test(spec) for test in passes]) if passes else ()
             fields = (spec.credits, spec.credit_unit, plannable, spec.price if pricing else None)
             members = found.get((fields, flags))
             if members is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from registry.stacking.rules import FILTER_LIST_KEYS
@@ -95,7 +96,7 @@ class CatalogueIndex:
         assert self._by_type is not None
         # Each listed key narrows the search to the union of its values' postings (sorted
         # id lists); the smallest union is scanned and spec_matches checks every other key.
-        unions: list[list[list[str]]] = []
+        unions: list[tuple[tuple[str, ...], list[list[str]]]] = []  # (keys answered, postings)
 
         def values(name: str) -> list[str] | None:
             listed = where.get(name)
@@ -105,28 +106,38 @@ class CatalogueIndex:
 
         credentials = values("credentials")
         if credentials is not None:
-            unions.append([sorted(i for i in credentials if i in self.credentials)])
+            unions.append(
+                (("credentials",), [sorted(i for i in credentials if i in self.credentials)])
+            )
         providers, subjects = values("providers"), values("subjects")
         if providers is not None and subjects is not None:
-            unions.append([self._by_pair.get((p, s), []) for p in providers for s in subjects])
+            pairs = [self._by_pair.get((p, s), []) for p in providers for s in subjects]
+            unions.append((("providers", "subjects"), pairs))
         else:
             if providers is not None:
-                unions.append([self._by_provider.get(p, []) for p in providers])
+                unions.append((("providers",), [self._by_provider.get(p, []) for p in providers]))
             if subjects is not None:
-                unions.append([self._by_subject.get(s, []) for s in subjects])
+                unions.append((("subjects",), [self._by_subject.get(s, []) for s in subjects]))
         types = values("types")
         if types is not None:
-            unions.append([self._by_type.get(t, []) for t in types])
+            unions.append((("types",), [self._by_type.get(t, []) for t in types]))
+        rest = where
         if unions:
-            smallest = min(unions, key=lambda lists: sum(len(x) for x in lists))
+            answered, smallest = min(unions, key=lambda union: sum(len(x) for x in union[1]))
             lists = [x for x in smallest if x]
             if len(lists) == 1:
-                pool: list[str] | set[str] = lists[0]
+                pool: list[str] = lists[0]
             else:
                 pool = sorted({ident for x in lists for ident in x})
+            # The postings answer their keys exactly: only the others are checked.
+            rest = {name: value for name, value in where.items() if name not in answered}
         else:
             pool = sorted(self.credentials)
-        found = [i for i in pool if spec_matches(self.credentials[i], where)]
+        if any(name in rest for name in (*FILTER_LIST_KEYS, "level_min", "level_max")):
+            passes = matcher(rest)
+            found = [i for i in pool if passes(self.credentials[i])]
+        else:
+            found = list(pool)
         if remember:
             self._filter_cache[key] = found
         return found
@@ -154,6 +165,38 @@ def spec_matches(spec: CredentialSpec, where: dict) -> bool:
     if "level_min" in where and (spec.level is None or spec.level < where["level_min"]):
         return False
     return not ("level_max" in where and (spec.level is None or spec.level > where["level_max"]))
+
+
+def matcher(where: dict) -> Callable[[CredentialSpec], bool]:
+    """`spec_matches` for one filter, its keys read once: for scans over many credentials."""
+    tests: list[Callable[[CredentialSpec], bool]] = []
+    for name in FILTER_LIST_KEYS:
+        values = where.get(name)
+        if values is None:
+            continue
+        if not isinstance(values, list):
+            return lambda spec: False
+        # Only strings can equal an id, a provider, a type or a subject.
+        allowed = frozenset(value for value in values if isinstance(value, str))
+        if name == "credentials":
+            tests.append(lambda spec, allowed=allowed: spec.id in allowed)
+        elif name == "providers":
+            tests.append(lambda spec, allowed=allowed: spec.provider in allowed)
+        elif name == "types":
+            tests.append(lambda spec, allowed=allowed: spec.type in allowed)
+        else:
+            tests.append(lambda spec, allowed=allowed: not allowed.isdisjoint(spec.subjects))
+    if "level_min" in where:
+        low = where["level_min"]
+        tests.append(lambda spec: spec.level is not None and not spec.level < low)
+    if "level_max" in where:
+        high = where["level_max"]
+        tests.append(lambda spec: spec.level is not None and not spec.level > high)
+    if not tests:
+        return lambda spec: True
+    if len(tests) == 1:
+        return tests[0]
+    return lambda spec: all(test(spec) for test in tests)
 
 
 def result_matches(result: object, where: dict) -> bool:

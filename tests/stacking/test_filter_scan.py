@@ -1,0 +1,52 @@
+"""The filter scans (postings, then a matcher for the keys they do not answer) find exactly
+what checking every credential with `spec_matches` finds."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from registry.stacking import Catalogue, CredentialSpec
+from registry.stacking.index import matcher, spec_matches
+
+from .test_oracle_properties import examples
+
+PROVIDERS = ("p1", "p2", "p3")
+SUBJECTS = ("0411", "0413", "0613")
+TYPES = ("badge", "course")
+specs = st.builds(
+    lambda number, provider, subjects, level, kind: CredentialSpec(
+        f"c{number:02d}", provider=provider, subjects=tuple(subjects), level=level, type=kind
+    ),
+    st.integers(0, 40),
+    st.sampled_from(PROVIDERS),
+    st.lists(st.sampled_from(SUBJECTS), max_size=2),
+    st.one_of(st.none(), st.integers(1, 8)),
+    st.sampled_from(TYPES),
+)
+# Lists as the rules allow them, and the odd values a filter may still carry (duplicates,
+# unknown ids, non-strings, an empty list).
+values = {
+    "credentials": st.lists(
+        st.one_of(st.sampled_from(("c00", "c03", "c17", "c99")), st.integers()), max_size=3
+    ),
+    "providers": st.lists(st.one_of(st.sampled_from(PROVIDERS), st.just(7)), max_size=3),
+    "subjects": st.lists(st.sampled_from((*SUBJECTS, "9999")), max_size=3),
+    "types": st.lists(st.sampled_from((*TYPES, "degree")), max_size=2),
+    "level_min": st.integers(0, 9),
+    "level_max": st.integers(0, 9),
+    "result_min": st.integers(0, 100),
+}
+filters = st.fixed_dictionaries({}, optional=values)
+
+
+@examples(ci=1500, dev=150)
+@given(st.lists(specs, max_size=30, unique_by=lambda spec: spec.id), filters)
+def test_filter_candidates_and_matcher_agree_with_spec_matches(specs, where) -> None:
+    catalogue = Catalogue({spec.id: spec for spec in specs})
+    index = catalogue.index()
+    want = [ident for ident in sorted(catalogue.credentials) if spec_matches(
+        catalogue.credentials[ident], where)]  # fmt: skip
+    assert index.filter_candidates(where, remember=False) == want
+    passes = matcher(where)
+    assert [s.id for s in sorted(specs, key=lambda s: s.id) if passes(s)] == want
