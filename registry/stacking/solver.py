@@ -703,14 +703,21 @@ class Solver:
         for ident in ordered:
             if ident not in chosen_set:
                 picks[ident] = program.var()
+        # after[q] = after[r] + d[r] for the id r just after q (0 for the last): one row of
+        # three terms each, where spelling out the sum over every later id would fill n^2 / 2
+        # coefficients (gigabytes for the thousands of candidates of a wide credit sum).
         after: dict[str, int] = {}
-        running: list[int] = []
+        later: str | None = None
         for ident in reversed(ordered):
             var = program.var(integral=False)
             after[ident] = var
-            extra.append(({var: 1.0, **{p: -1.0 for p in running}}, 0.0, 0.0))
-            if ident in picks:
-                running.append(picks[ident])
+            row = {var: 1.0}
+            if later is not None:
+                row[after[later]] = -1.0
+                if later in picks:
+                    row[picks[later]] = -1.0
+            extra.append((row, 0.0, 0.0))
+            later = ident
         extra.append((dict.fromkeys(picks.values(), 1.0), 1.0, 1.0))
         for ident, pick in picks.items():
             extra.append(({plan_vars[ident]: 1.0, pick: -1.0}, 0.0, math.inf))
