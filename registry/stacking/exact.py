@@ -71,7 +71,7 @@ QUANTA_LIMIT = 10**7
 MAX_COST_SCALE = 10**6
 # Class lines kept per catalogue (`RunLines`), and the class members a line must cover to
 # be kept (smaller ones are quicker to rebuild than to look up).
-RUN_LINES_KEPT = 256
+RUN_LINES_KEPT = 1024
 RUN_LINE_MEMBERS = 64
 
 
