@@ -8,8 +8,6 @@ the program without thinning is the reference (its 25-40 binaries are well withi
 
 from __future__ import annotations
 
-import functools
-from datetime import date
 from typing import Any
 
 import pytest
@@ -19,14 +17,8 @@ from hypothesis import strategies as st
 from registry.stacking.solver import Solver
 
 from .test_engine_scale import engine_catalogue
+from .test_nested_sum import AS_OF, choice
 from .test_oracle_properties import examples
-
-AS_OF = date(2026, 3, 1)
-
-
-@functools.cache
-def choice(items: tuple) -> st.SearchStrategy:
-    return st.sampled_from(items)
 
 
 @st.composite
