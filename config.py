@@ -33,6 +33,10 @@ class Config:
     # The largest request body accepted (uploaded badges and catalogue files included).
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     REQUIRE_SECRET_KEY = False
+    # Above this many qualifications an evaluation is answered only under the costs whose
+    # empty-wallet answers `flask stacking prepare` kept for the catalogue (503 otherwise):
+    # computing them inside a request takes minutes and gigabytes at a million credentials.
+    STACKING_ON_DEMAND_LIMIT = int(os.environ.get("STACKING_ON_DEMAND_LIMIT", "5000"))
     # Seconds a server trusts the search index revision it last read before reading it again:
     # remembered search answers may lag a change by this long (0: never).
     SEARCH_ANSWER_TTL = float(os.environ.get("SEARCH_ANSWER_TTL", "1"))

@@ -21,6 +21,10 @@ class Conflict(RegistryError):
     """The request clashes with the current state (a duplicate, a wrong workflow state)."""
 
 
+class NotReady(RegistryError):
+    """The answer needs work an operator has not done yet; asking again later may succeed."""
+
+
 @dataclass(frozen=True)
 class FieldError:
     """One problem with one field; `field` is a path such as `credentials[3].requirements`."""

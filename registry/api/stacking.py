@@ -32,6 +32,8 @@ def pathway(credential_id: str):
 
 _ERRORS = {
     "422": {"$ref": "#/components/responses/Error"},
+    # A large catalogue whose answers under the requested cost are not prepared yet.
+    "503": {"$ref": "#/components/responses/Error"},
 }
 PATHS["/evaluate"] = {
     "post": {

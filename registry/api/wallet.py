@@ -199,6 +199,7 @@ PATHS["/wallet/progress"] = {
             "200": _json({"$ref": "#/components/schemas/EvaluateAnswer"}, "The answer"),
             "401": _ERROR,
             "422": _ERROR,
+            "503": _ERROR,
         },
     }
 }

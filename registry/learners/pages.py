@@ -12,6 +12,7 @@ from registry.auth.models import User
 from registry.credentials.catalogue import cached_catalogue
 from registry.credentials.models import Credential
 from registry.credentials.services import credential_titles
+from registry.errors import NotReady
 from registry.learners import services
 from registry.learners.explain import Part, Reason, explain_assignment, unreachable_reasons
 from registry.learners.models import WalletEntry
@@ -199,7 +200,10 @@ def counts_toward_progress(session: Session, owner: Any, credential_id: str) -> 
         return []
     if not getattr(owner, "is_authenticated", False):
         return None
-    answer = services.progress(session, owner, qualifications=wanted)
+    try:
+        answer = services.progress(session, owner, qualifications=wanted)
+    except NotReady:
+        return []  # the page still shows the credential; progress comes once prepared
     titles = credential_titles(session, wanted)
     status: dict[str, Row] = {}
     for row in answer["completed"]:

@@ -6,9 +6,22 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from registry.errors import Conflict, NotFound, PermissionDenied, RegistryError, ValidationError
+from registry.errors import (
+    Conflict,
+    NotFound,
+    NotReady,
+    PermissionDenied,
+    RegistryError,
+    ValidationError,
+)
 
-STATUS_FOR = {NotFound: 404, PermissionDenied: 403, Conflict: 409, ValidationError: 422}
+STATUS_FOR = {
+    NotFound: 404,
+    PermissionDenied: 403,
+    Conflict: 409,
+    ValidationError: 422,
+    NotReady: 503,
+}
 TITLES = {
     400: "Bad request",
     401: "Log in needed",
@@ -19,6 +32,7 @@ TITLES = {
     413: "Too large",
     422: "Invalid input",
     500: "Something went wrong",
+    503: "Not ready yet",
 }
 
 
