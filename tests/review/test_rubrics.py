@@ -40,7 +40,11 @@ def version_count(session) -> int:
 
 
 def events(session, action: str) -> list[AuditEvent]:
-    return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+    return list(
+        session.scalars(
+            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        )
+    )
 
 
 # --- the default rubric -----------------------------------------------------------------------
