@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.db import Base, Created, Slug, Updated
+from registry.stacking.engine import COSTS
 
 if TYPE_CHECKING:
     from registry.providers.models import Provider
@@ -223,7 +224,7 @@ class CatalogueState(Base):
         return f"<CatalogueState revision={self.revision}>"
 
 
-STACKING_COSTS = ("credits", "count", "price")
+STACKING_COSTS = COSTS  # the engine's own list, so the column check cannot drift from it
 PREPARED_STATUSES = ("completed", "in_progress", "unreachable")
 
 
