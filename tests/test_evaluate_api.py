@@ -164,3 +164,31 @@ def test_a_qualification_pathway_carries_its_requirement_tree(client, stack):
 
     assert pathway["requirements"] is not None
     assert pathway["counts_toward"] == []
+
+
+def test_tables_an_evaluation_built_are_frozen_once_its_response_is_closed(
+    client, stack, db_session, monkeypatch
+):
+    """Large catalogues only (engine.FREEZE_FROM), here every catalogue: the tables built in
+    the request are frozen out of the collector's reach after the response, not during it."""
+    import gc
+
+    from registry.credentials.catalogue import cached_catalogue
+    from registry.stacking import engine
+
+    monkeypatch.setattr(engine, "FREEZE_FROM", 1)
+    gc.unfreeze()
+    try:
+        request = {"wallet": [entry("course-1")], "as_of": "2026-11-28"}
+        response = client.post("/api/v1/evaluate", json=request)
+        assert response.status_code == 200
+        shelf = cached_catalogue(db_session)
+        tables = [v for k, v in shelf.index().cache.items() if k[0] == "exact-leaf"]
+        assert tables
+        assert engine._unsettled  # the request is answered; its response is still open
+        response.close()
+        assert not engine._unsettled
+        reachable = {id(thing) for thing in gc.get_objects()}
+        assert not any(id(table) in reachable for table in tables)
+    finally:
+        gc.unfreeze()

@@ -437,24 +437,50 @@ def has_prepared(catalogue: Catalogue, cost: str) -> bool:
 
 
 @contextlib.contextmanager
-def long_lived(catalogue: Catalogue) -> Iterator[None]:
+def long_lived(catalogue: Catalogue, *, settle: bool = True) -> Iterator[None]:
     """Build per-catalogue tables of a large catalogue, which live as long as it does,
     without the cyclic collector, and freeze them out of its reach afterwards
-    (`gc.freeze`): collections during the build would scan the growing tables over and over,
-    and later full collections would scan millions of long-lived objects in the middle of a
-    request. Whoever drops such a catalogue calls `gc.unfreeze()` so it can be collected;
-    small catalogues (tests, pages) are left to the collector as usual."""
+    (`gc.freeze`, through `settle_tables`): collections during the build would scan the
+    growing tables over and over, and later full collections would scan millions of
+    long-lived objects in the middle of a request (0.5-1 s pauses at a million credentials,
+    every few requests, when the tables requests build were left to the collector).
+
+    Inside a request (`settle=False`) the freezing waits for `settle_tables` after the
+    response, when the request's own objects are gone: frozen, a dropped object that is
+    part of a reference cycle (a database session, say) would never be freed. Whoever drops
+    such a catalogue calls `gc.unfreeze()` so it can be collected; small catalogues (tests,
+    pages) are left to the collector as usual."""
     if len(catalogue.credentials) < FREEZE_FROM:
         yield
         return
+    global _unsettled
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
+        _unsettled = True
+        if settle:
+            settle_tables()
         if enabled:
             gc.enable()
+
+
+_unsettled = False  # tables built under long_lived wait to be frozen
+
+
+def settle_tables() -> None:
+    """Freeze the tables built since the last call, after collecting what is garbage.
+
+    Call it where nothing short-lived is alive (after a response, between requests). The
+    collection reaches only objects not frozen yet, so it costs what was built since, not the
+    catalogue; it does nothing when no large catalogue's tables were built.
+    """
+    global _unsettled
+    if _unsettled:
+        _unsettled = False
+        gc.collect()
+        gc.freeze()
 
 
 FREEZE_FROM = 20_000  # credentials

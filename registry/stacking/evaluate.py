@@ -13,7 +13,7 @@ from typing import Any
 
 from registry.stacking import exact
 from registry.stacking.dates import add_years, parse_date
-from registry.stacking.engine import COSTS, empty_answers, empty_plan, reach
+from registry.stacking.engine import COSTS, empty_answers, empty_plan, long_lived, reach
 from registry.stacking.fastpath import best_plan, complete
 from registry.stacking.model import Catalogue
 from registry.stacking.rules import CHILD_KINDS
@@ -195,6 +195,13 @@ def _share_done(remaining: float, total: float) -> float:
 def evaluate(catalogue: Catalogue, request: Mapping, *, today: datetime.date | None = None) -> dict:
     """The STACKING.md answer for `request`; raises BadRequest on a bad request."""
     parsed = parse_request(catalogue, request, today)
+    # The leaf tables and lines a request builds are kept with the catalogue: long-lived,
+    # frozen by `settle_tables` once the request's own objects are gone.
+    with long_lived(catalogue, settle=False):
+        return _evaluate(catalogue, request, parsed)
+
+
+def _evaluate(catalogue: Catalogue, request: Mapping, parsed: Request) -> dict:
     empty = empty_answers(catalogue, parsed.cost)
     solver = Solver(catalogue.index(), parsed.as_of, parsed.valid_items)
     servers = reach(catalogue).touched(item.spec.id for item in parsed.valid_items)
