@@ -1559,9 +1559,10 @@ def _solve_share_apart(
     the balance, every one outside it c_out times (c_in > 0 > c_out), so an answer is a set
     inside with total a and one outside with total b, a + b reaching the threshold and
     c_in * a + c_out * b >= 0. The two sets share no credential, so the key of the answer is
-    the sum of theirs: the least key for each exact total on each side, then the best
-    allowed pair. Totals stay below threshold + the largest entry: in an inclusion-minimal
-    answer (`_value_bound` with no parts) one more entry than needed would be removable.
+    the sum of theirs: the least key for each exact total outside, for each total of at
+    least so much inside (more inside never hurts), then the best allowed pair. Totals stay
+    below threshold + the largest entry: in an inclusion-minimal answer (`_value_bound` with
+    no parts) one more entry than needed would be removable.
     NOT_HANDLED when the leaf has other dimensions or a group could fall on either side.
     """
     if len(limits) != 2 or begin != (0, 0):
@@ -1596,8 +1597,8 @@ def _solve_share_apart(
     )
     top = goal + largest
 
-    def exact_totals(inside: bool) -> list[tuple[int, tuple] | None]:
-        side_moves, side_runs = sides[inside]
+    def entry_totals(inside: bool) -> list[tuple[int, tuple] | None]:
+        side_moves = sides[inside][0]
         moved: list[tuple[int, tuple] | None] = [None] * (top + 1)
         moved[0] = (0, ())
         for ident, choices in side_moves:
@@ -1614,12 +1615,30 @@ def _solve_share_apart(
                     if old is None or candidate < old[0]:
                         new[reach] = (candidate, (*found[1], (ident, number)))
             moved = new
-        if lines is None:
-            classes = _runs_exact(side_runs, top, measure)
-        else:
-            what = ("apart", inside, measure, top)
-            classes = lines.get(what, lambda: _runs_exact(side_runs, top, measure))
-        # The entries' totals joined with the classes' (few entries, so few nonempty).
+        return moved
+
+    def class_totals(inside: bool, at_least: bool) -> list[int | None]:
+        side_runs = sides[inside][1]
+
+        def build() -> list[int | None]:
+            line = _runs_exact(side_runs, top, measure)
+            if at_least:
+                for total in range(top - 1, -1, -1):
+                    above, here = line[total + 1], line[total]
+                    if above is not None and (here is None or above < here):
+                        line[total] = above
+            return line
+
+        return (
+            build()
+            if lines is None
+            else lines.get(("apart", inside, measure, top, at_least), build)
+        )
+
+    def exact_totals() -> list[tuple[int, tuple] | None]:
+        """Outside the share: the least key for each exact total (more is not always better:
+        it adds to the threshold and takes from the balance)."""
+        moved, classes = entry_totals(False), class_totals(False, False)
         line: list[tuple[int, tuple] | None] = [None] * (top + 1)
         for total, found in enumerate(moved):
             if found is None:
@@ -1635,16 +1654,41 @@ def _solve_share_apart(
                     line[total + more] = (candidate, picked)
         return line
 
-    inside, outside = exact_totals(True), exact_totals(False)
+    def least_totals() -> list[tuple[int, tuple] | None]:
+        """Inside the share: the least key for a total of at least each amount. More inside
+        only helps both the threshold and the balance, so an entry total with a key no less
+        than a larger total's never matters (the held entries, free, leave a few)."""
+        moved, classes = entry_totals(True), class_totals(True, True)
+        stair: list[tuple[int, int, tuple]] = []
+        for total in range(top, -1, -1):
+            found = moved[total]
+            if found is not None and (not stair or found[0] < stair[-1][1]):
+                stair.append((total, *found))
+        line: list[tuple[int, tuple] | None] = [None] * (top + 1)
+        for total, key, picked in stair:
+            for amount in range(top + 1):
+                extra = classes[amount - total] if amount > total else 0
+                if extra is None:
+                    continue
+                candidate = key + extra
+                old = line[amount]
+                if old is None or candidate < old[0]:
+                    line[amount] = (candidate, picked)
+        return line
+
+    inside, outside = least_totals(), exact_totals()
     lift = ratio.get(True, Fraction(1))
     sink = -ratio.get(False, Fraction(-1))
+    over, under = lift.numerator * sink.denominator, lift.denominator * sink.numerator
     least = _RangeLeast([None if found is None else found[0] for found in outside])
     best: tuple[int, tuple] | None = None
     for a, found_in in enumerate(inside):
         if found_in is None:
             continue
+        if best is not None and found_in[0] >= best[0]:
+            break  # keys are never negative and the inside ones only grow with a
         # Outside totals b allowed with this a: a + b >= goal and lift * a >= sink * b.
-        most = min(top - a, math.floor(lift * a / sink)) if sink else top - a
+        most = min(top - a, over * a // under)
         b = least.at(max(0, goal - a), most)
         if b is None:
             continue
