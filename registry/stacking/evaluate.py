@@ -209,10 +209,14 @@ def _evaluate(catalogue: Catalogue, request: Mapping, parsed: Request) -> dict:
     wanted = None if everything else set(parsed.qualifications)
     completed: list[dict] = []
     rows: list[tuple[tuple, dict]] = []  # exact in_progress rows with their sort keys
-    pending: list[tuple[tuple, str, int | None]] = []  # optimistic key, id, bound
+    # optimistic key, id, bound, and the serving entries while its tree bound is not taken
+    pending: list[tuple[tuple, str, int | None, list[Item] | None]] = []
     settled: set[str] = set()  # touched, answered here rather than by the empty wallet
     unreachable: list[str] = []
     bounds = Bounds(catalogue, empty, parsed.cost)
+    held_by_id: dict[str, list[Item]] = {}
+    for item in parsed.valid_items:
+        held_by_id.setdefault(item.spec.id, []).append(item)
     for qualification in sorted(servers):
         if wanted is not None and qualification not in wanted:
             continue
@@ -221,8 +225,13 @@ def _evaluate(catalogue: Catalogue, request: Mapping, parsed: Request) -> dict:
         settled.add(qualification)
         status = empty.answers[qualification][0]
         bound = bounds.plan_bound(qualification, servers[qualification])
-        if status == "in_progress":
-            least = bounds.tree_bound(solver, qualification, parsed.valid_items)
+        # Only the entries that may serve the rule (nested rules included) can lower it.
+        serving = [item for ident in servers[qualification] for item in held_by_id[ident]]
+        # The tree bound waits until the qualification could enter the top (most never do)
+        # unless it may prove now that the wallet does not complete the rule.
+        deferred = status == "in_progress" and bound is not None and bound > 0
+        if status == "in_progress" and not deferred:
+            least = bounds.tree_bound(solver, qualification, serving)
             bound = least if bound is None else max(bound, least)
         # A wallet that cannot bring the plan's cost down to 0 cannot complete the rule.
         if status == "completed" or bound is None or bound <= 0:
@@ -238,7 +247,8 @@ def _evaluate(catalogue: Catalogue, request: Mapping, parsed: Request) -> dict:
             else:
                 rows.append((in_progress_key(row), row))
             continue
-        pending.append((bounds.optimistic_key(qualification, bound), qualification, bound))
+        key = bounds.optimistic_key(qualification, bound)
+        pending.append((key, qualification, bound, serving if deferred else None))
 
     # Qualifications the wallet does not touch keep their empty-wallet answers.
     if everything:
@@ -275,9 +285,16 @@ def _evaluate(catalogue: Catalogue, request: Mapping, parsed: Request) -> dict:
     for key, _ in rows:
         _keep(best, key, limit)
     while pending:
-        optimistic, qualification, _ = heapq.heappop(pending)
+        optimistic, qualification, bound, serving = heapq.heappop(pending)
         if limit is not None and len(best) >= limit and (not limit or optimistic > _worst(best)):
             break
+        if serving is not None:
+            least = bounds.tree_bound(solver, qualification, serving)
+            if bound is not None and least > bound:
+                # A tighter key, still no greater than the row's: back in line with it.
+                key = bounds.optimistic_key(qualification, least)
+                heapq.heappush(pending, (key, qualification, least, None))
+                continue
         row = _judge_plan(catalogue, solver, qualification, parsed.cost)
         if row is None:  # cannot happen: a plan for an empty wallet serves every wallet
             unreachable.append(qualification)
