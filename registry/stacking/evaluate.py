@@ -414,20 +414,32 @@ class Bounds:
                     value = self.nums.value(item.spec, node.unit)
                     flags = [item_matches(item, part.where) for part in node.parts]
                     roles = exact.entry_roles(table, node, value, flags)
-                    supplied = [a + b for a, b in zip(supplied, roles, strict=True)]
+                    for dimension, role in enumerate(roles):
+                        if dimension not in table.shares:
+                            supplied[dimension] += role
+                        elif role > 0:  # a share counts the measure held inside its filter
+                            supplied[dimension] += roles[0]
         except exact.Unknown:
             return Fraction(0)
         # Each "at least" dimension (the leaf's own threshold, a credits or count part) still
         # misses its threshold minus what is held; the plan's credentials must supply it, at
-        # no less than the cheapest rate any candidate supplies that dimension at. One
-        # credential may feed several dimensions, so the largest of these bounds, not their
-        # sum, bounds the leaf.
+        # no less than the cheapest rate any candidate supplies that dimension at. A share R
+        # needs at least R of the total inside its filter, and the total reaches the leaf's
+        # threshold T: at least R * T inside, less what is held inside, at the cheapest rate
+        # per quantum inside. One credential may feed several dimensions, so the largest of
+        # these bounds, not their sum, bounds the leaf.
         least = Fraction(0)
         rates = self._cheapest_rates(table)
         for dimension, threshold in enumerate(table.thresholds):
-            missing = threshold - supplied[dimension]
             rate = rates[dimension]
-            if dimension not in table.shares and missing > 0 and rate is not None:
+            if rate is None:
+                continue
+            if dimension in table.shares:
+                share = table.share_rates[table.shares.index(dimension)]
+                missing = share * table.thresholds[0] - supplied[dimension]
+            else:
+                missing = threshold - supplied[dimension]
+            if missing > 0:
                 least = max(least, missing * rate)
         return least
 
@@ -444,8 +456,10 @@ class Bounds:
                 if price is None:
                     continue
                 for dimension, role in enumerate(roles):
-                    if role > 0:
-                        rate = Fraction(price, role)
+                    # A share's rate is per quantum of the leaf's measure inside its filter.
+                    supply = roles[0] if dimension in table.shares else role
+                    if role > 0 and supply > 0:
+                        rate = Fraction(price, supply)
                         known = rates[dimension]
                         rates[dimension] = rate if known is None else min(known, rate)
             found = cache[key] = (table, rates)  # the table kept, so its id stays its own

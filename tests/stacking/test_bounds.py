@@ -70,8 +70,9 @@ def test_a_held_qualification_counted_by_a_filter_still_completes(engine):
 
 @st.composite
 def sums_with_parts(draw: st.DrawFn) -> tuple[dict, dict]:
-    """A credits or count leaf with `of_which` parts whose filters overlap, and a wallet that
-    holds some of its candidates (results decide which parts a held entry feeds)."""
+    """A credits or count leaf with `of_which` parts whose filters overlap (a share among them
+    or not), and a wallet that holds some of its candidates (results decide which parts a held
+    entry feeds)."""
     credentials: dict[str, dict] = {}
     for number in range(draw(st.integers(4, 8))):
         credentials[f"c{number}"] = {
@@ -90,6 +91,8 @@ def sums_with_parts(draw: st.DrawFn) -> tuple[dict, dict]:
             parts.append({"credits": draw(st.sampled_from((2, 3, 5))), "where": draw(filters)})
         else:
             parts.append({"count": draw(st.integers(1, 2)), "where": draw(filters)})
+    if draw(st.booleans()):
+        parts.append({"share": draw(st.sampled_from((0.25, 0.5, 0.75, 1))), "where": draw(filters)})
     if draw(st.booleans()):
         leaf = {"credits": draw(st.sampled_from((4, 6, 9))), "of_which": parts}
     else:
@@ -120,3 +123,35 @@ def test_the_tree_bound_of_a_sum_with_parts_is_at_most_the_cheapest_plan(engine,
         assert bound / bounds.scale <= row["plan_cost"] + 1e-9, (row, bound / bounds.scale)
     if want["completed"]:
         assert bound <= 0, bound
+
+
+def test_a_share_bounds_the_plan_where_the_total_is_already_held(engine):
+    """10 credits, half of them at level 6 or above; 10 level-4 credits are held. The total
+    is met, so only the share can say the plan still needs credits at level 6: at least half
+    of the threshold, 5 (the plan takes 10, to outweigh the held ones or replace them)."""
+    data = {
+        "credentials": {
+            "low": {"provider": "uni-a", "credits": 10, "level": 4},
+            "high-1": {"provider": "uni-a", "credits": 2, "level": 6},
+            "high-2": {"provider": "uni-a", "credits": 3, "level": 6},
+            "high-3": {"provider": "uni-a", "credits": 5, "level": 7},
+            "q": {
+                "provider": "uni-a",
+                "requirements": {
+                    "credits": 10,
+                    "of_which": [{"share": 0.5, "where": {"level_min": 6}}],
+                },
+            },
+        }
+    }
+    request = {"wallet": [{"credential": "low", "earned_on": "2025-01-10"}], "as_of": "2026-01-01"}
+    catalogue = engine.catalogue(data)
+    parsed = parse_request(catalogue, request)
+    bounds = Bounds(catalogue, empty_answers(catalogue, "credits"), "credits")
+    solver = Solver(catalogue.index(), parsed.as_of, parsed.valid_items)
+
+    bound = bounds.tree_bound(solver, "q", parsed.valid_items)
+
+    assert bound / bounds.scale == 5
+    [row] = oracle_evaluate(data, request)["in_progress"]
+    assert row["plan_cost"] == 10
