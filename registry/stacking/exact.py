@@ -1268,17 +1268,17 @@ def _knapsack(
             if _meets(tuple(totals_of(planned, trimmed)), thresholds, shares):
                 result = planned, trimmed
         if result is None:
-            # Entries inside the share's filter alone keep the balance at or above 0: their
-            # best answer, if any, is a real answer and caps every key worth keeping.
-            inside = without(True)
-            ceiling = None if inside is None else inside[0]
-            prices = (
-                [[price for _, price, _, _ in choices] for _, choices in optional],
-                [price for _, price, _ in ranked],
-                base << top,
-            )
             found = _solve_share_apart(begin, moves, runs, limits, goals, share, lines)
             if found is NOT_HANDLED:
+                # Entries inside the share's filter alone keep the balance at or above 0:
+                # their best answer, if any, is a real answer and caps every key worth keeping.
+                inside = without(True)
+                ceiling = None if inside is None else inside[0]
+                prices = (
+                    [[price for _, price, _, _ in choices] for _, choices in optional],
+                    [price for _, price, _ in ranked],
+                    base << top,
+                )
                 found = _solve_share(begin, moves, runs, limits, goals, share, ceiling, prices)
             if found is None:
                 return None
@@ -1412,18 +1412,21 @@ def _runs_reaching(runs: Runs, limit: int) -> list[int | None]:
     line: list[int | None] = [None] * (limit + 1)
     line[0] = 0
     for (gain,), deltas in runs:
+        if gain <= 0:
+            continue  # adds nothing here
         new = list(line)
-        for value in range(limit + 1):
-            key = line[value]
-            if key is None:
+        for value, key in enumerate(line):
+            if key is None or value == limit:
                 continue
             reached = value
             for delta in deltas:
-                following = min(limit, reached + gain)
-                if following == reached:
-                    break
-                reached = following
+                reached += gain
                 candidate = key + delta
+                if reached >= limit:
+                    old = new[limit]
+                    if old is None or candidate < old:
+                        new[limit] = candidate
+                    break
                 old = new[reached]
                 if old is None or candidate < old:
                     new[reached] = candidate
