@@ -305,7 +305,10 @@ def _empty_answers(catalogue: Catalogue, cost: str) -> EmptyAnswers:
     result = EmptyAnswers(cost)
     index = catalogue.index()
     nums = exact.numbers(index)
-    for qualification in sorted(i for i, spec in credentials.items() if spec.is_qualification):
+    chosen = sorted(i for i, spec in credentials.items() if spec.is_qualification)
+    for number, qualification in enumerate(chosen, start=1):
+        if number % FREEZE_EVERY == 0:
+            settle_build(catalogue)
         status, detail = empty_answer(catalogue, qualification, cost)
         result.answers[qualification] = (status, detail)
         relaxed = empty_relaxed(catalogue, qualification, cost)
@@ -467,6 +470,20 @@ def long_lived(catalogue: Catalogue, *, settle: bool = True) -> Iterator[None]:
 
 
 _unsettled = False  # tables built under long_lived wait to be frozen
+
+
+def settle_build(catalogue: Catalogue) -> None:
+    """Inside a long build under `long_lived` (every qualification's empty-wallet answer):
+    free the garbage cycles made so far and freeze what survives. With the collector off for
+    the whole build, its garbage cycles piled up (`flask stacking prepare` at 1M peaked at
+    4.6 GB; 1.25 GB with this every `FREEZE_EVERY` qualifications), and each collection
+    here reaches only what came since the last one. Small catalogues: nothing to do."""
+    if len(catalogue.credentials) >= FREEZE_FROM:
+        gc.collect()
+        gc.freeze()
+
+
+FREEZE_EVERY = 1000  # qualifications planned between two `settle_build` calls
 
 
 def settle_tables() -> None:

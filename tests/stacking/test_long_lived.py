@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from registry.stacking import Catalogue, CredentialSpec, engine, evaluate
-from registry.stacking.engine import long_lived, settle_tables
+from registry.stacking.engine import long_lived, settle_build, settle_tables
 
 
 def catalogue() -> Catalogue:
@@ -83,3 +83,26 @@ def test_small_catalogues_are_left_to_the_collector() -> None:
         kept = Cycle()
     assert gc.get_freeze_count() == 0
     assert id(kept) in {id(thing) for thing in gc.get_objects()}
+
+
+def test_a_long_build_frees_its_garbage_cycles_and_freezes_what_survives(
+    large_from_one: None,
+) -> None:
+    shelf = catalogue()
+    with long_lived(shelf):
+        kept = Cycle()  # an answer kept with the catalogue
+        probe = weakref.ref(Cycle())  # the build's garbage
+        settle_build(shelf)
+        assert probe() is None
+        assert id(kept) not in {id(thing) for thing in gc.get_objects()}
+
+
+def test_preparing_every_answer_settles_along_the_way(
+    large_from_one: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[Catalogue] = []
+    monkeypatch.setattr(engine, "FREEZE_EVERY", 1)
+    monkeypatch.setattr(engine, "settle_build", calls.append)
+    shelf = catalogue()
+    engine.empty_answers(shelf, "credits")
+    assert calls == [shelf]  # one qualification, settled before it is planned
