@@ -443,13 +443,11 @@ class Bounds:
                 least = max(least, missing * rate)
         return least
 
-    def _cheapest_rates(self, table: Any) -> list[Fraction | None]:
+    def _cheapest_rates(self, table: exact.LeafTable) -> list[Fraction | None]:
         """Per dimension of a leaf table, the least cost in quanta per quantum any candidate
-        class supplies it at (None: no candidate adds to it), remembered per catalogue."""
-        cache = self.catalogue.index().cache
-        key = ("leaf-rates", id(table), self.cost)
-        found = cache.get(key)
-        if found is None or found[0] is not table:
+        class supplies it at (None: no candidate adds to it), kept on the table (which is
+        built for this cost)."""
+        if table.rates is None:
             rates: list[Fraction | None] = [None] * len(table.thresholds)
             for roles, _, members in table.classes:
                 price = self.nums.cost_units(self.catalogue.credentials[members.first()], self.cost)
@@ -462,8 +460,8 @@ class Bounds:
                         rate = Fraction(price, supply)
                         known = rates[dimension]
                         rates[dimension] = rate if known is None else min(known, rate)
-            found = cache[key] = (table, rates)  # the table kept, so its id stays its own
-        return found[1]
+            table.rates = rates
+        return table.rates
 
     def optimistic_key(self, qualification: str, bound: int | None) -> tuple:
         """A sort key no greater than the qualification's in_progress row can have."""

@@ -215,6 +215,8 @@ class LeafTable:
     # roles, credits in quanta, members sorted by id
     classes: list[tuple[tuple[int, ...], int, Ids]]
     member_class: Membership
+    # Per dimension, the least cost per quantum a class supplies it at (`Bounds`), once asked.
+    rates: list[Fraction | None] | None = None
 
 
 class Ids:
