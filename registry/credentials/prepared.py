@@ -24,14 +24,13 @@ from registry.credentials.models import STACKING_COSTS, PreparedAnswer, Prepared
 from registry.errors import FieldError, ValidationError
 from registry.stacking import Catalogue
 from registry.stacking.engine import (
-    FREEZE_EVERY,
     Prepared,
     empty_answer,
     has_prepared,
     install_prepared,
     long_lived,
     prepared_answers,
-    settle_build,
+    settling,
 )
 
 LOAD_BATCH = 5_000  # answer rows fetched at a time when installing
@@ -73,9 +72,7 @@ def prepare(
             with long_lived(catalogue):
                 wrapped = progress or (lambda items, _: contextlib.nullcontext(items))
                 with wrapped(qualifications, cost) as loop:
-                    for number, qualification in enumerate(loop, start=1):
-                        if number % FREEZE_EVERY == 0:
-                            settle_build(catalogue)
+                    for qualification in settling(catalogue, loop):
                         empty_answer(catalogue, qualification, cost)
                 rows = list(prepared_answers(catalogue, cost))
             seconds = time.perf_counter() - started

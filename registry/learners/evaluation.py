@@ -13,7 +13,7 @@ from registry.credentials.prepared import install
 from registry.errors import FieldError, NotFound, NotReady, ValidationError
 from registry.stacking import BadRequest, Catalogue, evaluate
 from registry.stacking.engine import COSTS, has_prepared
-from registry.stacking.evaluate import published_qualifications
+from registry.stacking.evaluate import DEFAULT_COST, published_qualifications
 from registry.stacking.pages import pathway
 
 
@@ -23,7 +23,8 @@ def evaluate_wallet(session: Session, request: Any) -> dict[str, Any]:
     if not isinstance(request, Mapping):
         raise ValidationError(FieldError("", "the request must be a JSON object"))
     catalogue = cached_catalogue(session)
-    check_ready(session, catalogue, request.get("cost") or "credits")
+    cost = request.get("cost")
+    check_ready(session, catalogue, DEFAULT_COST if cost is None else cost)
     try:
         return evaluate(catalogue, request)
     except BadRequest as exc:

@@ -306,9 +306,7 @@ def _empty_answers(catalogue: Catalogue, cost: str) -> EmptyAnswers:
     index = catalogue.index()
     nums = exact.numbers(index)
     chosen = sorted(i for i, spec in credentials.items() if spec.is_qualification)
-    for number, qualification in enumerate(chosen, start=1):
-        if number % FREEZE_EVERY == 0:
-            settle_build(catalogue)
+    for qualification in settling(catalogue, chosen):
         status, detail = empty_answer(catalogue, qualification, cost)
         result.answers[qualification] = (status, detail)
         relaxed = empty_relaxed(catalogue, qualification, cost)
@@ -479,11 +477,18 @@ def settle_build(catalogue: Catalogue) -> None:
     4.6 GB; 1.25 GB with this every `FREEZE_EVERY` qualifications), and each collection
     here reaches only what came since the last one. Small catalogues: nothing to do."""
     if len(catalogue.credentials) >= FREEZE_FROM:
-        gc.collect()
-        gc.freeze()
+        _freeze_survivors()
 
 
 FREEZE_EVERY = 1000  # qualifications planned between two `settle_build` calls
+
+
+def settling(catalogue: Catalogue, qualifications: Iterable[str]) -> Iterator[str]:
+    """The qualifications of a long build, calling `settle_build` every `FREEZE_EVERY`."""
+    for number, qualification in enumerate(qualifications, start=1):
+        if number % FREEZE_EVERY == 0:
+            settle_build(catalogue)
+        yield qualification
 
 
 def settle_tables() -> None:
@@ -496,8 +501,13 @@ def settle_tables() -> None:
     global _unsettled
     if _unsettled:
         _unsettled = False
-        gc.collect()
-        gc.freeze()
+        _freeze_survivors()
+
+
+def _freeze_survivors() -> None:
+    """Collect what is garbage (only objects not frozen yet are reached), freeze the rest."""
+    gc.collect()
+    gc.freeze()
 
 
 FREEZE_FROM = 20_000  # credentials

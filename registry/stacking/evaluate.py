@@ -19,6 +19,8 @@ from registry.stacking.model import Catalogue
 from registry.stacking.rules import CHILD_KINDS
 from registry.stacking.solver import Item, Node, Plan, Solver, eligible, item_matches
 
+DEFAULT_COST = "credits"  # what a request without `cost` minimises
+
 
 class BadRequest(ValueError):
     """A request the engine cannot answer; `field` names the place, e.g. "wallet[3].credential"."""
@@ -65,9 +67,9 @@ def parse_request(
             raise BadRequest("as_of", "as_of must be a date YYYY-MM-DD")
         as_of = parsed
 
-    cost = request.get("cost", "credits")
+    cost = request.get("cost")
     if cost is None:
-        cost = "credits"
+        cost = DEFAULT_COST
     if cost not in COSTS:
         raise BadRequest("cost", "cost must be one of credits, count, price")
 
