@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from registry.stacking.index import ECTS, CatalogueIndex, filter_key, matcher
+from registry.stacking.index import ECTS, CatalogueIndex, filter_key
 from registry.stacking.model import CredentialSpec
 from registry.stacking.rules import CHILD_KINDS
 from registry.stacking.solver import (
@@ -339,19 +339,7 @@ def _candidate_groups(
     key = ("exact-groups", filter_key(where), tuple(filter_key(p.where) for p in parts), pricing)
     found = index.cache.get(key)
     if found is None:
-        found = {}
-        credentials = index.credentials
-        passes = [matcher(part.where) for part in parts]
-        for ident in index.filter_candidates(where, remember=False):
-            spec = credentials[ident]
-            plannable = spec.is_published and not spec.is_qualification
-            flags = tuple([test(spec) for test in passes]) if passes else ()
-            fields = (spec.credits, spec.credit_unit, plannable, spec.price if pricing else None)
-            members = found.get((fields, flags))
-            if members is None:
-                found[(fields, flags)] = [ident]
-            else:
-                members.append(ident)
+        found = index.filter_groups(where, [part.where for part in parts], pricing)
         index.cache[key] = found
     return found
 

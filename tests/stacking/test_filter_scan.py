@@ -50,3 +50,50 @@ def test_filter_candidates_and_matcher_agree_with_spec_matches(specs, where) -> 
     assert index.filter_candidates(where, remember=False) == want
     passes = matcher(where)
     assert [s.id for s in sorted(specs, key=lambda s: s.id) if passes(s)] == want
+
+
+def _with_costs(spec, credits, unit, status, qualification, price) -> CredentialSpec:
+    return CredentialSpec(
+        spec.id,
+        provider=spec.provider,
+        subjects=spec.subjects,
+        level=spec.level,
+        type=spec.type,
+        credits=credits,
+        credit_unit=unit,
+        status=status,
+        price=price,
+        requirements={"credential": "c00"} if qualification else None,
+    )
+
+
+grouped_specs = st.builds(
+    _with_costs,
+    specs,
+    st.sampled_from((0, 1, 2.5, 3, 3.0, 6)),
+    st.sampled_from(("ECTS", "US")),
+    st.sampled_from(("published", "draft")),
+    st.booleans(),
+    st.sampled_from((None, 0, 90, 90.0, 120.5)),
+)
+
+
+@examples(ci=1000, dev=100)
+@given(
+    st.lists(grouped_specs, max_size=30, unique_by=lambda spec: spec.id),
+    filters,
+    st.lists(filters, max_size=3),
+    st.booleans(),
+)
+def test_filter_groups_agree_with_grouping_by_spec_matches(specs, where, parts, pricing) -> None:
+    catalogue = Catalogue({spec.id: spec for spec in specs})
+    want: dict[tuple, list[str]] = {}
+    for ident in sorted(catalogue.credentials):
+        spec = catalogue.credentials[ident]
+        if not spec_matches(spec, where):
+            continue
+        plannable = spec.is_published and not spec.is_qualification
+        fields = (spec.credits, spec.credit_unit, plannable, spec.price if pricing else None)
+        flags = tuple(spec_matches(spec, part) for part in parts)
+        want.setdefault((fields, flags), []).append(ident)
+    assert catalogue.index().filter_groups(where, parts, pricing) == want
