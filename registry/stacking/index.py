@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import json
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -116,51 +117,65 @@ class Columns:
     def __init__(self, credentials: dict[str, CredentialSpec]) -> None:
         ordered = sorted(credentials)
         self.ids = np.array(ordered, dtype=object)
+        # Filled row by row into C arrays (a Python list would hold an object per cell).
         names = ("type", "provider", "subjects", "value", "price")
         codes: dict[str, dict] = {name: {} for name in names}
-        rows: dict[str, list] = {name: [] for name in (*codes, "level", "plannable")}
-        by_subject: dict[str, list[int]] = defaultdict(list)
-        by_provider: dict[str, list[int]] = defaultdict(list)
-        by_type: dict[str, list[int]] = defaultdict(list)
-        by_pair: dict[tuple[str, str], list[int]] = defaultdict(list)
-        for position, ident in enumerate(ordered):
+        types, providers, subject_lists, values, prices = (codes[name] for name in names)
+        cells = {name: array("i") for name in names}
+        type_cells, provider_cells, subject_cells, value_cells, price_cells = cells.values()
+        levels, has_level, plannable = array("q"), bytearray(len(ordered)), bytearray(len(ordered))
+        subjects: dict[str, int] = {}
+        subject_of, subject_row = array("i"), array("i")  # one pair per (subject, credential)
+        for row, ident in enumerate(ordered):
             spec = credentials[ident]
-            fields = {
-                "type": spec.type,
-                "provider": spec.provider,
-                "subjects": spec.subjects,
-                "value": (spec.credits, spec.credit_unit),
-                "price": spec.price,
-            }
-            for name, value in fields.items():
-                table = codes[name]
-                code = table.get(value)
-                if code is None:
-                    code = table[value] = len(table)
-                rows[name].append(code)
-            rows["level"].append(spec.level)
-            rows["plannable"].append(spec.is_published and not spec.is_qualification)
-            by_provider[spec.provider].append(position)
-            by_type[spec.type].append(position)
+            type_cells.append(types.setdefault(spec.type, len(types)))
+            provider_cells.append(providers.setdefault(spec.provider, len(providers)))
+            subject_cells.append(subject_lists.setdefault(spec.subjects, len(subject_lists)))
+            value = (spec.credits, spec.credit_unit)
+            value_cells.append(values.setdefault(value, len(values)))
+            price_cells.append(prices.setdefault(spec.price, len(prices)))
+            if spec.level is None:
+                levels.append(0)
+            else:
+                levels.append(spec.level)
+                has_level[row] = 1
+            if spec.is_published and not spec.is_qualification:
+                plannable[row] = 1
             for subject in dict.fromkeys(spec.subjects):
-                by_subject[subject].append(position)
-                by_pair[(spec.provider, subject)].append(position)
+                subject_of.append(subjects.setdefault(subject, len(subjects)))
+                subject_row.append(row)
         self.codes = codes
-        self._values: list[tuple[float, str]] = list(codes["value"])
-        self._prices: list[float | None] = list(codes["price"])
-        self.subject_lists: list[tuple[str, ...]] = list(codes["subjects"])
-        self.column = {name: np.array(rows[name], dtype=np.int32) for name in codes}
-        levels = rows["level"]
-        self.has_level = np.array([level is not None for level in levels], dtype=bool)
-        self.level = np.array([0 if level is None else level for level in levels])
+        self._values: list[tuple[float, str]] = list(values)
+        self._prices: list[float | None] = list(prices)
+        self.subject_lists: list[tuple[str, ...]] = list(subject_lists)
+        self.column = {
+            name: _narrow(np.frombuffer(cells[name], dtype=np.intc), len(codes[name]))
+            for name in names
+        }
+        self.level = np.frombuffer(levels, dtype=np.int64)
         if self.level.size and self.level.min() >= -(2**15) and self.level.max() < 2**15:
             self.level = self.level.astype(np.int16)
-        self.plannable = np.array(rows["plannable"], dtype=bool)
-        self.by_subject = _arrays(by_subject)
-        self.by_provider = _arrays(by_provider)
-        self.by_type = _arrays(by_type)
-        self.by_pair = _arrays(by_pair)
+        self.has_level = np.frombuffer(has_level, dtype=bool)
+        self.plannable = np.frombuffer(plannable, dtype=bool)
+        # Postings: each value's rows, in id order, as slices of one array per key.
+        self._postings = {
+            "providers": (providers, *_grouped(self.column["provider"], None, len(providers))),
+            "types": (types, *_grouped(self.column["type"], None, len(types))),
+            "subjects": (subjects, *_grouped(
+                np.frombuffer(subject_of, dtype=np.intc),
+                np.frombuffer(subject_row, dtype=np.intc),
+                len(subjects),
+            )),
+        }  # fmt: skip
         self._subject_tests: dict[frozenset, np.ndarray] = {}
+
+    def posting(self, key: str, value: str) -> np.ndarray:
+        """The rows whose `key` ("providers", "types" or "subjects") holds `value`."""
+        table, rows, offsets = self._postings[key]
+        code = table.get(value)
+        if code is None:
+            return _NONE
+        return rows[offsets[code] : offsets[code + 1]]
 
     def position(self, ident: str) -> int | None:
         at = bisect.bisect_left(self.ids, ident)
@@ -175,18 +190,10 @@ class Columns:
         if credentials is not None:
             found = {self.position(ident) for ident in credentials}
             unions.append((("credentials",), [np.array(sorted(found - {None}), dtype=POSITION)]))
-        providers, subjects = _listed(where, "providers"), _listed(where, "subjects")
-        if providers is not None and subjects is not None:
-            pairs = [self.by_pair.get((p, s), _NONE) for p in providers for s in subjects]
-            unions.append((("providers", "subjects"), pairs))
-        else:
-            if providers is not None:
-                unions.append((("providers",), [self.by_provider.get(p, _NONE) for p in providers]))
-            if subjects is not None:
-                unions.append((("subjects",), [self.by_subject.get(s, _NONE) for s in subjects]))
-        types = _listed(where, "types")
-        if types is not None:
-            unions.append((("types",), [self.by_type.get(t, _NONE) for t in types]))
+        for name in ("providers", "subjects", "types"):
+            listed = _listed(where, name)
+            if listed is not None:
+                unions.append(((name,), [self.posting(name, value) for value in listed]))
         rest = where
         if unions:
             answered, smallest = min(unions, key=lambda union: sum(len(x) for x in union[1]))
@@ -281,8 +288,20 @@ class Columns:
 _NONE = np.zeros(0, dtype=POSITION)
 
 
-def _arrays(postings: dict[Any, list[int]]) -> dict[Any, np.ndarray]:
-    return {key: np.array(rows, dtype=POSITION) for key, rows in postings.items()}
+def _narrow(codes: np.ndarray, count: int) -> np.ndarray:
+    return codes.astype(np.int16) if count < 2**15 else codes.astype(np.int32)
+
+
+def _grouped(
+    keys: np.ndarray, rows: np.ndarray | None, count: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (`rows`, or the key positions themselves) sorted by key, keeping their order
+    within a key, and where each key's run starts."""
+    order = np.argsort(keys, kind="stable")
+    found = (order if rows is None else rows[order]).astype(POSITION)
+    offsets = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys, minlength=count), out=offsets[1:])
+    return found, offsets
 
 
 def _listed(where: dict, name: str) -> list[str] | None:
