@@ -325,7 +325,6 @@ class Bounds:
         self.cost = cost
         self.nums = exact.numbers(catalogue.index())
         self.scale = self.nums.cost_scale(cost)
-        self.recognised_from = {a for a, _ in catalogue.index().recognitions}
         self._units: dict[str, int | None] = {}
 
     def replacement(self, ident: str) -> int | None:
@@ -339,10 +338,11 @@ class Bounds:
             # Its own relaxed plan stands in for it where a rule names it, unless it also
             # serves by recognition or passes some credits / count filter: there its entry
             # adds its own credits (or one entry), which no plan of its parts replaces.
-            serves_filters = any(True for _ in reach(self.catalogue).matching_filters(spec))
+            reaching = reach(self.catalogue)
+            serves_filters = any(True for _ in reaching.matching_filters(spec))
             found = (
                 None
-                if ident in self.recognised_from or serves_filters
+                if reaching.recognised.get(ident) or serves_filters
                 else self.empty.relaxed.get(ident)
             )
         else:
