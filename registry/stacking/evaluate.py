@@ -387,9 +387,10 @@ class Bounds:
     def _node_bound(self, solver: Solver, node: Node, held: Sequence[Item]) -> Fraction:
         kind = node.kind
         if kind in CHILD_KINDS:
-            found = sorted(self._node_bound(solver, child, held) for child in node.children)
+            found = [self._node_bound(solver, child, held) for child in node.children]
             if kind == "all":
                 return sum(found, Fraction(0))
+            found.sort()
             needed = 1 if kind == "any" else node.needed
             return sum(found[:needed], Fraction(0)) if len(found) >= needed else Fraction(0)
         if kind == "credential":
@@ -413,9 +414,9 @@ class Bounds:
             supplied = [0] * len(table.thresholds)
             for item in held:
                 if eligible(index, node, item):
-                    value = self.nums.value(item.spec, node.unit)
+                    amount = self.nums.quanta(item.spec, node.unit, table.scale)
                     flags = [item_matches(item, part.where) for part in node.parts]
-                    roles = exact.entry_roles(table, node, value, flags)
+                    roles = exact.entry_roles(table, node, amount, flags)
                     for dimension, role in enumerate(roles):
                         if dimension not in table.shares:
                             supplied[dimension] += role

@@ -97,6 +97,7 @@ class Numbers:
         self._rates = {unit: decimal(rate) for unit, rate in index.rates.items()}
         self._scales: dict[str, int] = {}
         self._units: dict[tuple, int | None] = {}
+        self._quanta: dict[tuple, int] = {}
 
     def value(self, spec: CredentialSpec, unit: str) -> Fraction:
         """`index.value_in` as an exact decimal."""
@@ -113,6 +114,18 @@ class Numbers:
                 else:
                     found = decimal(spec.credits) * source / target
             self._values[key] = found
+        return found
+
+    def quanta(self, spec: CredentialSpec, unit: str, scale: int) -> int:
+        """The credential's credits in `unit` as whole quanta of 1/scale; raises Unknown
+        when they fall between quanta."""
+        key = (spec.credits, spec.credit_unit, unit, scale)
+        found = self._quanta.get(key)
+        if found is None:
+            scaled = self.value(spec, unit) * scale
+            if scaled.denominator != 1:
+                raise Unknown
+            found = self._quanta[key] = int(scaled)
         return found
 
     def cost(self, spec: CredentialSpec, cost: str) -> Fraction | None:
@@ -396,11 +409,11 @@ def _build_table(index: CatalogueIndex, node: Node, cost: str) -> LeafTable:
     merged: dict[tuple, tuple[int, list[list[str]]]] = {}
     for (_, _, price, flags), runs in groups.items():
         spec = credentials[runs[0][0]]
-        value = nums.value(spec, node.unit)
-        if value < 0:
+        if nums.value(spec, node.unit) < 0:
             raise Unknown
-        roles = entry_roles(table, node, value, flags)
-        found = merged.setdefault((roles, price), (int(value * scale), []))
+        quanta = nums.quanta(spec, node.unit, scale)
+        roles = entry_roles(table, node, quanta, flags)
+        found = merged.setdefault((roles, price), (quanta, []))
         found[1].extend(runs)
     for (roles, _), (quanta, runs) in merged.items():
         # Each run is sorted already (candidates come sorted) and shared: no copy.
@@ -409,13 +422,10 @@ def _build_table(index: CatalogueIndex, node: Node, cost: str) -> LeafTable:
 
 
 def entry_roles(
-    table: LeafTable, node: Node, value: Fraction, flags: Sequence[bool]
+    table: LeafTable, node: Node, quanta: int, flags: Sequence[bool]
 ) -> tuple[int, ...]:
-    """An entry's contribution to each dimension of a leaf, in whole quanta."""
-    scaled = value * table.scale
-    if scaled.denominator != 1:
-        raise Unknown
-    quanta = int(scaled)
+    """An entry's contribution to each dimension of a leaf, from its credits in whole
+    quanta (`Numbers.quanta`)."""
     weight = quanta if node.kind == "credits" else 1
     roles = [weight]
     shares = 0
@@ -1055,10 +1065,10 @@ def _knapsack(
     quanta: dict[str, int] = {}
     for item in free:
         spec = item.spec
-        value = nums.value(spec, node.unit)
+        amount = nums.quanta(spec, node.unit, table.scale)
         flags = [item_matches(item, part.where) for part in node.parts]
-        roles = entry_roles(table, node, value, flags)
-        quanta[spec.id] = int(value * table.scale)
+        roles = entry_roles(table, node, amount, flags)
+        quanta[spec.id] = amount
         groups.setdefault(spec.id, []).append((roles, 0, 0, item))
     excluded = banned | branch.no_plan | set(groups)
     if exclude is not None:
@@ -2119,9 +2129,9 @@ def _joint_knapsack(
         for item in items:
             if item.spec.id in banned or not eligible(search.index, node, item):
                 continue
-            value = nums.value(item.spec, node.unit)
+            amount = nums.quanta(item.spec, node.unit, table.scale)
             flags = [item_matches(item, part.where) for part in node.parts]
-            roles = entry_roles(table, node, value, flags)
+            roles = entry_roles(table, node, amount, flags)
             groups.setdefault(item.spec.id, []).append((place(side, roles), side, item))
     retakes: dict[str, list[tuple[tuple[int, ...], int]]] = {}
     for ident, choices in groups.items():

@@ -6,7 +6,7 @@ import bisect
 import json
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -335,38 +335,6 @@ def spec_matches(spec: CredentialSpec, where: dict) -> bool:
     if "level_min" in where and (spec.level is None or spec.level < where["level_min"]):
         return False
     return not ("level_max" in where and (spec.level is None or spec.level > where["level_max"]))
-
-
-def matcher(where: dict) -> Callable[[CredentialSpec], bool]:
-    """`spec_matches` for one filter, its keys read once: for scans over many credentials."""
-    tests: list[Callable[[CredentialSpec], bool]] = []
-    for name in FILTER_LIST_KEYS:
-        values = where.get(name)
-        if values is None:
-            continue
-        if not isinstance(values, list):
-            return lambda spec: False
-        # Only strings can equal an id, a provider, a type or a subject.
-        allowed = frozenset(value for value in values if isinstance(value, str))
-        if name == "credentials":
-            tests.append(lambda spec, allowed=allowed: spec.id in allowed)
-        elif name == "providers":
-            tests.append(lambda spec, allowed=allowed: spec.provider in allowed)
-        elif name == "types":
-            tests.append(lambda spec, allowed=allowed: spec.type in allowed)
-        else:
-            tests.append(lambda spec, allowed=allowed: not allowed.isdisjoint(spec.subjects))
-    if "level_min" in where:
-        low = where["level_min"]
-        tests.append(lambda spec: spec.level is not None and not spec.level < low)
-    if "level_max" in where:
-        high = where["level_max"]
-        tests.append(lambda spec: spec.level is not None and not spec.level > high)
-    if not tests:
-        return lambda spec: True
-    if len(tests) == 1:
-        return tests[0]
-    return lambda spec: all(test(spec) for test in tests)
 
 
 def result_matches(result: object, where: dict) -> bool:
