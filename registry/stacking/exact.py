@@ -30,9 +30,11 @@ import itertools
 import math
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
+
+import numpy as np
 
 from registry.stacking.index import ECTS, CatalogueIndex, filter_key
 from registry.stacking.model import CredentialSpec
@@ -228,6 +230,8 @@ class LeafTable:
     # roles, credits in quanta, members sorted by id
     classes: list[tuple[tuple[int, ...], int, Ids]]
     member_class: Membership
+    # The class of each candidate group (`CatalogueIndex.filter_groups` keys) that has one.
+    sources: dict[tuple, int] = field(default_factory=dict)
     # Per dimension, the least cost per quantum a class supplies it at (`Bounds`), once asked.
     rates: list[Fraction | None] | None = None
 
@@ -366,6 +370,7 @@ def _build_table(index: CatalogueIndex, node: Node, cost: str) -> LeafTable:
     by_fields = _candidate_groups(index, node.where, parts, cost == "price")
     credentials = index.credentials
     groups: dict[tuple, list[str]] = {}
+    grouped: dict[tuple, tuple] = {}  # candidate group -> its key in `groups`
     values: set[Fraction] = set()
     for (fields, flags), members in by_fields.items():
         spec = credentials[members[0]]
@@ -378,6 +383,7 @@ def _build_table(index: CatalogueIndex, node: Node, cost: str) -> LeafTable:
             continue
         group = groups.setdefault((spec.credits, spec.credit_unit, price, flags), [])
         group.append(members)
+        grouped[(fields, flags)] = (spec.credits, spec.credit_unit, price, flags)
     scale = _lcm_of_denominators(sorted(values))
     total = float(sum(values)) if values else 0.0
     thresholds: list[int] = []
@@ -407,7 +413,9 @@ def _build_table(index: CatalogueIndex, node: Node, cost: str) -> LeafTable:
     # Credentials of different units may still play the same roles at the same cost: one
     # class each, with their ids merged in order.
     merged: dict[tuple, tuple[int, list[list[str]]]] = {}
-    for (_, _, price, flags), runs in groups.items():
+    class_of: dict[tuple, tuple] = {}  # key in `groups` -> key in `merged`
+    for group_key, runs in groups.items():
+        _, _, price, flags = group_key
         spec = credentials[runs[0][0]]
         if nums.value(spec, node.unit) < 0:
             raise Unknown
@@ -415,9 +423,12 @@ def _build_table(index: CatalogueIndex, node: Node, cost: str) -> LeafTable:
         roles = entry_roles(table, node, quanta, flags)
         found = merged.setdefault((roles, price), (quanta, []))
         found[1].extend(runs)
+        class_of[group_key] = (roles, price)
+    numbered = {key: number for number, key in enumerate(merged)}
     for (roles, _), (quanta, runs) in merged.items():
         # Each run is sorted already (candidates come sorted) and shared: no copy.
         classes.append((roles, quanta, Ids(runs)))
+    table.sources.update((key, numbered[class_of[into]]) for key, into in grouped.items())
     return table
 
 
@@ -2049,49 +2060,66 @@ def _joint_classes(
         if held is not None and held[0] is first and held[1] is second:
             found = held[2]
         else:
-            found = _group_jointly(search, first, second)
+            found = _group_jointly(search, one, two, first, second)
             search.index.cache[shared_key] = (first, second, found)
         search.joints[key] = found
     return found
 
 
 def _group_jointly(
-    search: Search, first: LeafTable, second: LeafTable
+    search: Search, one: Node, two: Node, first: LeafTable, second: LeafTable
 ) -> list[tuple[int | None, int | None, list[str]]]:
     """Candidates of two tables by (class in the first, class in the second, cost).
 
-    Every member of a class costs the same (classes are split by cost), so a class's cost is
-    its first member's. The classes' sorted member lists are merged, so each group's ids
-    come out sorted.
+    Every member of a class costs the same (classes are split by cost), so a group's cost is
+    its classes'. Worked out on the catalogue's columns: each leaf's candidate groups (the
+    ones its table was built from) give their rows a class, and the two leaves' rows are
+    merged, so each group's ids come out sorted.
     """
-    side_of: list[dict[str, int]] = [{}, {}]
-    costs: list[list[int]] = [[], []]
-    runs = []
-    for side, table in enumerate((first, second)):
-        for number, (_, _, members) in enumerate(table.classes):
-            side_of[side].update(dict.fromkeys(members, number))
-            costs[side].append(search.plan_cost(members.first()))
-            runs.extend(members.runs)
-    groups: dict[tuple, list[str]] = {}
-    last = None
-    one_of, two_of = side_of
-    for ident in heapq.merge(*runs):
-        if ident == last:
-            continue
-        last = ident
-        a, b = one_of.get(ident), two_of.get(ident)
-        price = costs[0][a] if a is not None else costs[1][b]  # type: ignore[index]
-        members = groups.get((a, b, price))
-        if members is None:
-            groups[(a, b, price)] = [ident]
-        else:
-            members.append(ident)
-    return [
-        (a, b, members)
-        for (a, b, _), members in sorted(
-            groups.items(), key=lambda pair: (str(pair[0][0]), str(pair[0][1]), pair[0][2])
-        )
-    ]
+    index = search.index
+    pricing = search.cost == "price"
+    sides = []
+    for node, table in ((one, first), (two, second)):
+        rows: list[np.ndarray] = []
+        labels: list[np.ndarray] = []
+        parts = [part.where for part in node.parts]
+        for key, found in index.filter_group_rows(node.where, parts, pricing):
+            number = table.sources.get(key)
+            if number is not None:
+                rows.append(found)
+                labels.append(np.full(len(found), number, dtype=np.int64))
+        joined = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        order = np.argsort(joined, kind="stable")
+        sides.append((joined[order], np.concatenate(labels)[order] if labels else joined))
+    union = np.union1d(sides[0][0], sides[1][0])
+
+    def classes_at(rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """Each union row's class on one side, -1 where it has none."""
+        found = np.full(len(union), -1, dtype=np.int64)
+        if len(rows):
+            at = np.minimum(np.searchsorted(rows, union), len(rows) - 1)
+            present = rows[at] == union
+            found[present] = labels[at[present]]
+        return found
+
+    a, b = classes_at(*sides[0]), classes_at(*sides[1])
+    pair = (a + 1) * (len(second.classes) + 1) + (b + 1)
+    order = np.argsort(pair, kind="stable")  # stable: rows stay in id order
+    cuts = np.flatnonzero(pair[order][1:] != pair[order][:-1]) + 1
+    costs = [[search.plan_cost(m.first()) for _, _, m in t.classes] for t in (first, second)]
+    ids = index.columns().ids
+    groups = []
+    for run in np.split(order, cuts) if len(order) else []:
+        one_class, two_class = int(a[run[0]]), int(b[run[0]])
+        price = costs[0][one_class] if one_class >= 0 else costs[1][two_class]
+        groups.append((
+            None if one_class < 0 else one_class,
+            None if two_class < 0 else two_class,
+            price,
+            ids[union[run]].tolist(),
+        ))  # fmt: skip
+    groups.sort(key=lambda group: (str(group[0]), str(group[1]), group[2]))
+    return [(one_class, two_class, members) for one_class, two_class, _, members in groups]
 
 
 def _joint_knapsack(
@@ -2260,7 +2288,6 @@ def _lexicographic_walk(
     whenever an optimal completion remains, since for equal cost and count the list that
     holds the smaller id comes first.
     """
-    import numpy as np
 
     width = len(thresholds)
     gcds = list(start)

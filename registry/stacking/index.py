@@ -98,6 +98,15 @@ class CatalogueIndex:
         flags = [columns.passing(part or {}, pool) for part in parts]
         return columns.group(pool, flags, pricing)
 
+    def filter_group_rows(
+        self, where: dict | None, parts: Sequence[dict | None], pricing: bool
+    ) -> list[tuple[tuple, np.ndarray]]:
+        """`filter_groups` with each group's rows (`Columns`) in place of its ids."""
+        columns = self.columns()
+        pool = columns.select(where or {})
+        flags = [columns.passing(part or {}, pool) for part in parts]
+        return columns.group_rows(pool, flags, pricing)
+
 
 # Position arrays: credential positions in id order fit 32 bits.
 POSITION = np.int32
@@ -256,8 +265,14 @@ class Columns:
         self, pool: np.ndarray, flags: list[np.ndarray | None], pricing: bool
     ) -> dict[tuple, list[str]]:
         """The rows `pool` grouped as `CatalogueIndex.filter_groups` describes."""
+        return {key: self.ids[rows].tolist() for key, rows in self.group_rows(pool, flags, pricing)}
+
+    def group_rows(
+        self, pool: np.ndarray, flags: list[np.ndarray | None], pricing: bool
+    ) -> list[tuple[tuple, np.ndarray]]:
+        """`group`, each group's rows (sorted) in place of its ids."""
         if not len(pool):
-            return {}
+            return []
         # One whole-number key per row: its value code, plannable, price code, part flags.
         key = self.column["value"][pool].astype(np.int64)
         key = key * 2 + self.plannable[pool]
@@ -269,14 +284,12 @@ class Columns:
         order = np.argsort(key, kind="stable")  # stable: each group's rows stay in id order
         ordered = key[order]
         cuts = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
-        found: dict[tuple, list[str]] = {}
+        found: list[tuple[tuple, np.ndarray]] = []
         for run in np.split(order, cuts):
             first = run[0]
-            spec_row = int(pool[first])
-            members = self.ids[pool[run]].tolist()
-            found[(self._fields(spec_row, pricing), tuple(
-                True if passed is None else bool(passed[first]) for passed in flags
-            ))] = members  # fmt: skip
+            fields = self._fields(int(pool[first]), pricing)
+            passes = tuple(True if passed is None else bool(passed[first]) for passed in flags)
+            found.append(((fields, passes), pool[run]))
         return found
 
     def _fields(self, row: int, pricing: bool) -> tuple:
