@@ -93,10 +93,9 @@ class CatalogueIndex:
         Keys are ((credits, credit_unit, plannable, price or None), flags), flags telling
         which of `parts` (filters, result keys ignored) each group passes.
         """
-        columns = self.columns()
-        pool = columns.select(where or {})
-        flags = [columns.passing(part or {}, pool) for part in parts]
-        return columns.group(pool, flags, pricing)
+        ids = self.columns().ids
+        grouped = self.filter_group_rows(where, parts, pricing)
+        return {key: ids[rows].tolist() for key, rows in grouped}
 
     def filter_group_rows(
         self, where: dict | None, parts: Sequence[dict | None], pricing: bool
@@ -116,8 +115,8 @@ class Columns:
     """A catalogue's filter fields as arrays, one row per credential in id order.
 
     A filter is answered by vector operations over its candidates' rows: the postings (the
-    rows of each subject, provider, (provider, subject) pair and type) give the candidates of
-    its narrowest list key and the columns check the other keys, so that a wide filter (a
+    rows of each subject, provider and type) give the candidates of its narrowest list key
+    and the columns check the other keys, so that a wide filter (a
     subject with a quarter of a million credentials) costs milliseconds rather than a Python
     call per credential. Values that repeat (types, providers, subject lists, credits and
     unit, price) are stored as codes into small tables.
@@ -261,16 +260,11 @@ class Columns:
                 self._subject_tests[allowed] = found
         return found
 
-    def group(
-        self, pool: np.ndarray, flags: list[np.ndarray | None], pricing: bool
-    ) -> dict[tuple, list[str]]:
-        """The rows `pool` grouped as `CatalogueIndex.filter_groups` describes."""
-        return {key: self.ids[rows].tolist() for key, rows in self.group_rows(pool, flags, pricing)}
-
     def group_rows(
         self, pool: np.ndarray, flags: list[np.ndarray | None], pricing: bool
     ) -> list[tuple[tuple, np.ndarray]]:
-        """`group`, each group's rows (sorted) in place of its ids."""
+        """The rows `pool` grouped as `CatalogueIndex.filter_groups` describes, each group's
+        rows sorted."""
         if not len(pool):
             return []
         # One whole-number key per row: its value code, plannable, price code, part flags.
