@@ -343,7 +343,7 @@ def warm(catalogue: Catalogue) -> None:
     with long_lived(catalogue):
         reach(catalogue)
         index = catalogue.index()
-        index.build_postings()
+        index.columns()
         nums = exact.numbers(index)
         for cost in COSTS:
             nums.cost_scale(cost)
@@ -472,10 +472,11 @@ _unsettled = False  # tables built under long_lived wait to be frozen
 
 def settle_build(catalogue: Catalogue) -> None:
     """Inside a long build under `long_lived` (every qualification's empty-wallet answer):
-    free the garbage cycles made so far and freeze what survives. With the collector off for
-    the whole build, its garbage cycles piled up (`flask stacking prepare` at 1M peaked at
-    4.6 GB; 1.25 GB with this every `FREEZE_EVERY` qualifications), and each collection
-    here reaches only what came since the last one. Small catalogues: nothing to do."""
+    free the garbage cycles made so far and freeze what survives, so that they do not pile
+    up while the collector is off for the whole build. Each collection here reaches only
+    what came since the last one. (`flask stacking prepare` at 1M peaks at about 1.2 GB with
+    or without it; the 4.6 GB once blamed on those cycles was the benchmark runner's own
+    memory.) Small catalogues: nothing to do."""
     if len(catalogue.credentials) >= FREEZE_FROM:
         _freeze_survivors()
 

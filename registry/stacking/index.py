@@ -61,11 +61,8 @@ class CatalogueIndex:
             return None if spec.price is None else float(spec.price)
         return self.value_in(spec, ECTS)
 
-    def build_postings(self) -> None:
-        """Build the postings and columns filters are answered from, if not built yet."""
-        self.columns()
-
     def columns(self) -> Columns:
+        """The postings and columns filters are answered from, built on first use."""
         if self._columns is None:
             self._columns = Columns(self.credentials)
         return self._columns
