@@ -50,6 +50,9 @@ class Item:
     earned_on: datetime.date
     result: object = None
     counted_toward: frozenset[str] = frozenset()
+    # Filters already tested (`item_matches`): id(filter) -> (the filter, whether it passes).
+    # The filter is kept beside its answer, so an id can never be reused for another one.
+    passes: dict[int, tuple[dict, bool]] = field(default_factory=dict, repr=False)
 
     @property
     def planned(self) -> bool:
@@ -185,8 +188,18 @@ def eligible(index: CatalogueIndex, node: Node, item: Item) -> bool:
 
 
 def item_matches(item: Item, where: dict) -> bool:
-    """Whether an entry passes a filter; planned entries meet every result filter."""
-    return spec_matches(item.spec, where) and (item.planned or result_matches(item.result, where))
+    """Whether an entry passes a filter; planned entries meet every result filter.
+
+    Remembered per entry: one evaluation tests a wallet's entries against the same leaves'
+    filters many times (bounds, the completion check, every branch of a plan's search).
+    """
+    found = item.passes.get(id(where))
+    if found is None or found[0] is not where:
+        passed = spec_matches(item.spec, where) and (
+            item.planned or result_matches(item.result, where)
+        )
+        found = item.passes[id(where)] = (where, passed)
+    return found[1]
 
 
 def leaf_value(index: CatalogueIndex, node: Node, item: Item) -> float:
