@@ -29,7 +29,7 @@ import heapq
 import itertools
 import math
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -103,18 +103,22 @@ class Numbers:
 
     def value(self, spec: CredentialSpec, unit: str) -> Fraction:
         """`index.value_in` as an exact decimal."""
-        key = (spec.credits, spec.credit_unit, unit)
+        return self.value_of(spec.credits, spec.credit_unit, unit)
+
+    def value_of(self, credits: Any, credit_unit: str, unit: str) -> Fraction:
+        """`value` from the two fields it reads."""
+        key = (credits, credit_unit, unit)
         found = self._values.get(key)
         if found is None:
-            if spec.credit_unit == unit:
-                found = decimal(spec.credits)
+            if credit_unit == unit:
+                found = decimal(credits)
             else:
-                source = self._rates.get(spec.credit_unit)
+                source = self._rates.get(credit_unit)
                 target = self._rates.get(unit)
                 if source is None or not target:
                     found = Fraction(0)
                 else:
-                    found = decimal(spec.credits) * source / target
+                    found = decimal(credits) * source / target
             self._values[key] = found
         return found
 
@@ -186,7 +190,7 @@ def numbers(index: CatalogueIndex) -> Numbers:
     return found
 
 
-def _lcm_of_denominators(values: Sequence[Fraction]) -> int:
+def _lcm_of_denominators(values: Iterable[Fraction]) -> int:
     scale = 1
     for value in values:
         scale = math.lcm(scale, value.denominator)
@@ -329,17 +333,26 @@ def _part_key(node: Node) -> tuple:
 
 
 def leaf_table(solver: Solver, node: Node, cost: str) -> LeafTable:
-    """The leaf's table, cached per catalogue (it does not depend on the wallet)."""
-    index = solver.index
-    key = ("exact-leaf", node.kind, node.amount, node.unit, filter_key(node.where),
-           _part_key(node), cost)  # fmt: skip
-    found = index.cache.get(key)
+    """The leaf's table, cached per catalogue (it does not depend on the wallet).
+
+    Leaves with the same numbers and filters share one table; each node also remembers its
+    own, so the lookups of one evaluation (hundreds per wallet) skip the canonical key.
+    """
+    if node.memo is None:
+        node.memo = {}
+    found = node.memo.get(("leaf-table", cost))
     if found is None:
-        try:
-            found = _build_table(index, node, cost)
-        except Unknown:
-            found = Unknown()  # a fresh one: the caught one's traceback holds the build's tables
-        index.cache[key] = found
+        index = solver.index
+        key = ("exact-leaf", node.kind, node.amount, node.unit, filter_key(node.where),
+               _part_key(node), cost)  # fmt: skip
+        found = index.cache.get(key)
+        if found is None:
+            try:
+                found = _build_table(index, node, cost)
+            except Unknown:
+                found = Unknown()  # a fresh one: the caught one's traceback holds the tables
+            index.cache[key] = found
+        node.memo[("leaf-table", cost)] = found
     if isinstance(found, Unknown):
         raise Unknown
     return found
@@ -347,8 +360,10 @@ def leaf_table(solver: Solver, node: Node, cost: str) -> LeafTable:
 
 def _candidate_groups(
     index: CatalogueIndex, where: dict, parts: Sequence[Part], pricing: bool
-) -> dict[tuple, list[str]]:
-    """A filter's candidates grouped by the fields that roles and costs read, ids sorted.
+) -> list[tuple[tuple, list[str] | None]]:
+    """A filter's candidates grouped by the fields that roles and costs read
+    (`CatalogueIndex.filter_group_rows`), with the sorted ids of each group that can be
+    planned (None for the others: only their credits matter, for the grid).
 
     Cached per catalogue by the filter and the parts' filters: leaves with other thresholds
     or costs over the same filter share one pass over its candidates.
@@ -356,7 +371,11 @@ def _candidate_groups(
     key = ("exact-groups", filter_key(where), tuple(filter_key(p.where) for p in parts), pricing)
     found = index.cache.get(key)
     if found is None:
-        found = index.filter_groups(where, [part.where for part in parts], pricing)
+        ids = index.columns().ids
+        found = [
+            (group, ids[rows].tolist() if group[0][2] else None)
+            for group, rows in index.filter_group_rows(where, [p.where for p in parts], pricing)
+        ]
         index.cache[key] = found
     return found
 
@@ -369,22 +388,24 @@ def _build_table(index: CatalogueIndex, node: Node, cost: str) -> LeafTable:
     # Group by the fields roles and costs depend on first; decimals come per group.
     by_fields = _candidate_groups(index, node.where, parts, cost == "price")
     credentials = index.credentials
-    groups: dict[tuple, list[str]] = {}
+    groups: dict[tuple, list[list[str]]] = {}
     grouped: dict[tuple, tuple] = {}  # candidate group -> its key in `groups`
-    values: set[Fraction] = set()
-    for (fields, flags), members in by_fields.items():
-        spec = credentials[members[0]]
-        # Every matching credential sets the grid, so held entries of it land on the grid too.
-        values.add(nums.value(spec, node.unit))
-        if not fields[2]:
+    # Every matching credential sets the grid, so held entries of it land on the grid too;
+    # the groups (those that cannot be planned, above all) repeat a few credit values.
+    amounts: set[tuple] = set()
+    for (fields, flags), members in by_fields:
+        credits, credit_unit, _, _ = fields
+        amounts.add((credits, credit_unit))
+        if members is None:
             continue
-        price = nums.cost(spec, cost)
+        price = nums.cost(credentials[members[0]], cost)
         if price is None:
             continue
-        group = groups.setdefault((spec.credits, spec.credit_unit, price, flags), [])
+        group = groups.setdefault((credits, credit_unit, price, flags), [])
         group.append(members)
-        grouped[(fields, flags)] = (spec.credits, spec.credit_unit, price, flags)
-    scale = _lcm_of_denominators(sorted(values))
+        grouped[(fields, flags)] = (credits, credit_unit, price, flags)
+    values = {nums.value_of(credits, credit_unit, node.unit) for credits, credit_unit in amounts}
+    scale = _lcm_of_denominators(values)
     total = float(sum(values)) if values else 0.0
     thresholds: list[int] = []
     shares: list[int] = []
@@ -1979,24 +2000,21 @@ def _trim_free(
     shares: Sequence[int],
 ) -> list[tuple[tuple[int, ...], str, Item | None]]:
     """Drop free servers the leaf does not need, so they stay free for other leaves."""
-    dims = len(thresholds)
-
-    def holds(chosen: list[tuple[tuple[int, ...], str, Item | None]]) -> bool:
-        totals = list(base)
-        for roles, _, _ in chosen:
-            for d in range(dims):
-                totals[d] += roles[d]
-        return _meets(tuple(totals), thresholds, shares)
-
-    kept = list(used)
+    dims = range(len(thresholds))
+    totals = list(base)
+    for roles, _, _ in used:
+        for d in dims:
+            totals[d] += roles[d]
+    dropped: set[int] = set()
     # Later wallet entries go first: the explanation keeps the earliest entries that suffice.
     order = sorted(used, key=lambda e: (e[2] is not None and e[2].planned,
                                         -(e[2].number if e[2] is not None else 0)))  # fmt: skip
     for entry in order:
-        trial = [other for other in kept if other is not entry]
-        if holds(trial):
-            kept = trial
-    return kept
+        trial = [totals[d] - entry[0][d] for d in dims]
+        if _meets(tuple(trial), thresholds, shares):
+            totals = trial
+            dropped.add(id(entry))
+    return [entry for entry in used if id(entry) not in dropped]
 
 
 # -- entry points -----------------------------------------------------------------------------
