@@ -39,6 +39,7 @@ class CatalogueIndex:
             self.recognitions.add((source, target))
         self._columns: Columns | None = None
         self._filter_cache: dict[str, list[str]] = {}
+        self._shared_filters: dict[str, dict] = {}  # canonical text -> the one dict kept
         self.cache: dict[Any, Any] = {}  # results other modules memoise per catalogue
 
     def value_in(self, spec: CredentialSpec, unit: str) -> float:
@@ -60,6 +61,10 @@ class CatalogueIndex:
         if cost == "price":
             return None if spec.price is None else float(spec.price)
         return self.value_in(spec, ECTS)
+
+    def shared_filter(self, where: dict) -> dict:
+        """The one dict kept for filters equal to `where` (the first one seen)."""
+        return self._shared_filters.setdefault(filter_key(where), where)
 
     def columns(self) -> Columns:
         """The postings and columns filters are answered from, built on first use."""

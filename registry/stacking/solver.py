@@ -160,7 +160,11 @@ def expand(
         if not well_formed or parts is None:
             node.kind = None
         else:
-            node.amount, node.where, node.unit, node.parts = float(amount), where, unit, parts
+            # Equal filters become one object, so what is remembered per filter (an entry's
+            # answers, `item_matches`) serves every leaf that has it.
+            shared = index.shared_filter
+            node.amount, node.where, node.unit = float(amount), shared(where), unit
+            node.parts = tuple(Part(p.kind, p.amount, shared(p.where)) for p in parts)
     return node
 
 

@@ -59,6 +59,29 @@ def test_an_answer_is_reused_only_for_the_very_filter_it_was_given_for() -> None
     assert item_matches(held, where)
 
 
+def test_equal_filters_of_different_rules_are_one_object() -> None:
+    """So an entry's answer for one leaf's filter serves every leaf with an equal filter."""
+    where = {"subjects": ["0411"], "level_min": 6}
+    catalogue = Catalogue(
+        {
+            "c1": spec("c1", credits=5, subjects=("0411",), level=6),
+            "q1": spec("q1", requirements={"credits": 5, "where": dict(where)}),
+            "q2": spec("q2", requirements={"count": 1, "where": {"level_min": 6,
+                                                                "subjects": ["0411"]},
+                                           "of_which": [{"count": 1, "where": dict(where)}]}),
+            "q3": spec("q3", requirements={"credits": 5, "where": {"level_min": 6.5}}),
+        }
+    )  # fmt: skip
+    solver = Solver(catalogue.index(), date(2026, 1, 1), [])
+    one, two, three = (solver.tree(q) for q in ("q1", "q2", "q3"))
+    assert one.where is two.where is two.parts[0].where
+    assert one.where == where
+    assert three.where == {"level_min": 6.5} and three.where is not one.where
+    held = Item(0, catalogue.credentials["c1"], date(2025, 1, 1))
+    assert item_matches(held, one.where) and not item_matches(held, three.where)
+    assert len(held.passes) == 2
+
+
 # -- a node's table -------------------------------------------------------------------------
 
 
