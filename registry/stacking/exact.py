@@ -1140,6 +1140,14 @@ def _knapsack(
                     start[d] += best[0][d]
                 continue
         optional.append((ident, choices))
+    if not planning and not shares and not optional:
+        # An assignment where every entry that may serve simply serves and nothing else can
+        # be added (most completion checks): the leaf is met exactly when their sums are.
+        if not _meets(tuple(start), thresholds, shares):
+            return None
+        used = _trim_free(mandatory, [0] * dims, thresholds, shares)
+        uses = tuple((leaf, ident, item) for _, ident, item in used)
+        return Option(0, 0, (), uses or ((leaf, "", None),))
 
     # Paid classes, each cut to what an inclusion-minimal answer could use.
     ranked: list[tuple[tuple[int, ...], int, list[str]]] = []
