@@ -2315,11 +2315,18 @@ def _lexicographic_walk(
     holds the smaller id comes first.
     """
 
-    width = len(thresholds)
-    gcds = list(start)
+    # Dimensions another one already implies are dropped (a part whose filter every
+    # candidate passes: "60 credits from P in S, of which 30 in S"); a joint table with
+    # them can be hundreds of times larger.
+    keep = _needed_dimensions(
+        [start, *(roles for _, choices in steps for roles, *_ in choices)], thresholds
+    )
+    thresholds = tuple(thresholds[d] for d in keep)
+    width = len(keep)
+    gcds = [start[d] for d in keep]
     for _, choices in steps:
         for roles, *_ in choices:
-            gcds = [math.gcd(g, r) for g, r in zip(gcds, roles, strict=True)]
+            gcds = [math.gcd(g, roles[d]) for g, d in zip(gcds, keep, strict=True)]
     gcds = [g or 1 for g in gcds]
     limits = tuple(-(-t // g) for t, g in zip(thresholds, gcds, strict=True))
     size = 1
@@ -2338,7 +2345,7 @@ def _lexicographic_walk(
         raise Unknown
 
     def scaled(roles: tuple[int, ...]) -> tuple[int, ...]:
-        return tuple(r // g for r, g in zip(roles, gcds, strict=True))
+        return tuple(roles[d] // g for d, g in zip(keep, gcds, strict=True))
 
     def shifted(table: Any, roles: tuple[int, ...]) -> Any:
         """table[min(s + roles, limits)] for every s."""
@@ -2368,8 +2375,8 @@ def _lexicographic_walk(
         moves.append(options)
     tables.reverse()
     moves.reverse()
-    state = tuple(min(limit, -(-value // g)) for value, g, limit in
-                  zip(start, gcds, limits, strict=True))  # fmt: skip
+    state = tuple(min(limit, -(-start[d] // g)) for d, g, limit in
+                  zip(keep, gcds, limits, strict=True))  # fmt: skip
     best = int(tables[0][state])
     if best >= never:
         return None

@@ -129,23 +129,39 @@ def test_a_share_agrees_with_enumeration(dims: int) -> None:
 
 
 def test_the_lexicographic_walk_agrees_with_enumeration() -> None:
-    """Least cost, then fewest paid steps, then the sorted ids that come first."""
+    """Least cost, then fewest paid steps, then the sorted ids that come first; a dimension
+    that mirrors another (a part every candidate passes) is dropped only when the other,
+    with its threshold, implies it."""
     rng = random.Random(7)
     for _ in range(ROUNDS):
-        dims = rng.randint(1, 2)
-        thresholds = tuple(rng.randint(0, 9) for _ in range(dims))
+        dims = rng.randint(1, 3)
+        # Dimension 1 mirrors dimension 0 in every choice half the time.
+        mirror = dims >= 2 and rng.random() < 0.5
+
+        def draw(top: int, mirror: bool = mirror, dims: int = dims) -> tuple[int, ...]:
+            values = [rng.randint(0, top) for _ in range(dims)]
+            if mirror:
+                values[1] = values[0]
+            return tuple(values)
+
+        drawn = [rng.randint(0, 9) for _ in range(dims)]
+        if mirror:  # near thresholds, where a wrong drop shows
+            drawn[1] = max(0, drawn[0] + rng.randint(-2, 2))
+        thresholds = tuple(drawn)
+        # A start off the mirror (held entries outside the part) keeps both dimensions.
+        start = draw(3, mirror and rng.random() < 0.5) if rng.random() < 0.6 else (0,) * dims
         steps = []
         for number in range(rng.randint(0, 6)):
             choices = []
             for _ in range(rng.randint(1, 2)):
-                roles = tuple(rng.randint(0, 4) for _ in range(dims))
+                roles = draw(4)
                 paid = rng.random() < 0.8
                 choices.append((roles, rng.randint(0, 3) if paid else 0, 0, None if paid else 1))
             steps.append((f"c{number}", choices))
-        found = exact._lexicographic_walk(tuple(0 for _ in thresholds), steps, thresholds)
+        found = exact._lexicographic_walk(start, steps, thresholds)
         want = None
         for picks in itertools.product(*[[None, *choices] for _, choices in steps]):
-            totals = [0] * dims
+            totals = list(start)
             cost = 0
             ids = []
             for (ident, _), choice in zip(steps, picks, strict=True):
