@@ -772,7 +772,8 @@ class Search:
             if leaf.kind == "credential":
                 self._named.update(self.credential_servers(leaf))
         self._held = {item.spec.id for item in solver.wallet}
-        self._signatures: dict[str, Any] = {}
+        self._items = items
+        self._signatures: dict[Any, Any] = {}
         heap: list[tuple[tuple, int, _Branch, Option]] = []
         counter = 0
 
@@ -851,7 +852,8 @@ class Search:
         smallest ids. So some optimal plan gives the earlier leaf only members below the
         later leaf's; the branch where c does not serve the earlier leaf may then also keep
         the earlier leaf off every member after c. Without this, the search would try every
-        way to share the class between the leaves.
+        way to share the class between the leaves. Held entries that play the same roles
+        everywhere are swapped alike (`_entry_signature`).
         """
         order = self._leaf_order
         if order.get(second[1], 0) < order.get(first[1], 0):
@@ -872,6 +874,12 @@ class Search:
         one, two = nodes[first[1]], nodes[second[1]]
         if one.kind not in ("credits", "count") or two.kind not in ("credits", "count"):
             return []
+        if credential in self._held:
+            held = self._entry_signature(credential)
+            if held is None:
+                return []
+            return [c for c in sorted(self._held) if c > credential
+                    and self._entry_signature(c) == held]  # fmt: skip
         signature = self._signature(credential)
         if signature is None:
             return []
@@ -907,6 +915,47 @@ class Search:
                     classes.append(table.member_class.get(ident))
                 found = (cost, tuple(classes))
         self._signatures[ident] = found
+        return found
+
+    def _entry_signature(self, ident: str) -> tuple | None:
+        """What a held credential's entry does in this question: whether it may serve each
+        collection leaf and its roles there; None when it is not freely interchangeable.
+
+        Entries free alike are swapped between two leaves without changing a plan (its
+        credentials and cost), so the argument of `_split_clash` holds for them too: some
+        optimal plan gives the earlier leaf only the smaller ids of such entries. An entry
+        named by a credential leaf, serving prerequisites, one of two entries of a
+        credential, or one a leaf would rather retake is not swapped.
+        """
+        key = ("entry", ident)
+        found = self._signatures.get(key, self)
+        if found is not self:
+            return found  # type: ignore[return-value]
+        found = None
+        entries = [item for item in self._items if item.spec.id == ident]
+        if (
+            len(entries) == 1
+            and not entries[0].planned
+            and ident not in self._named
+            and not self._in_prerequisites(ident)
+        ):
+            item = entries[0]
+            roles: list[tuple | None] = []
+            for node in self._collections:
+                if not eligible(self.index, node, item):
+                    roles.append(None)
+                    continue
+                table = leaf_table(self.solver, node, self.cost or "count")
+                amount = self.nums.quanta(item.spec, node.unit, table.scale)
+                flags = [item_matches(item, part.where) for part in node.parts]
+                served = entry_roles(table, node, amount, flags)
+                number = table.member_class.get(ident)
+                if number is not None and not _dominates(served, table.classes[number][0]):
+                    break  # a retake could pay for it here: its id may enter the plan
+                roles.append(served)
+            else:
+                found = tuple(roles)
+        self._signatures[key] = found
         return found
 
     def _in_prerequisites(self, ident: str) -> bool:
