@@ -925,7 +925,8 @@ class Search:
         credentials and cost), so the argument of `_split_clash` holds for them too: some
         optimal plan gives the earlier leaf only the smaller ids of such entries. An entry
         named by a credential leaf, serving prerequisites, one of two entries of a
-        credential, or one a leaf would rather retake is not swapped.
+        credential, or of a credential some leaf could plan (again) is not swapped: its id
+        may enter the plan.
         """
         key = ("entry", ident)
         found = self._signatures.get(key, self)
@@ -942,14 +943,16 @@ class Search:
             item = entries[0]
             roles: list[tuple | None] = []
             for node in self._collections:
+                table = leaf_table(self.solver, node, self.cost or "count")
+                number = table.member_class.get(ident)
                 if not eligible(self.index, node, item):
+                    if number is not None:
+                        break  # planned again, it may serve here: its id may enter the plan
                     roles.append(None)
                     continue
-                table = leaf_table(self.solver, node, self.cost or "count")
                 amount = self.nums.quanta(item.spec, node.unit, table.scale)
                 flags = [item_matches(item, part.where) for part in node.parts]
                 served = entry_roles(table, node, amount, flags)
-                number = table.member_class.get(ident)
                 if number is not None and not _dominates(served, table.classes[number][0]):
                     break  # a retake could pay for it here: its id may enter the plan
                 roles.append(served)
@@ -2356,7 +2359,8 @@ def _lexicographic_walk(
     thresholds: tuple[int, ...],
 ) -> list[tuple[str, tuple[tuple[int, ...], int, int, Item | None]]] | None:
     """The least (cost, count, sorted ids) choice of at most one option per step reaching
-    every threshold (sums capped there), or None.
+    every threshold (sums capped there), or None. A step's planned options cost the same:
+    they plan one credential, whichever leaf it serves.
 
     A table of the least (cost, count) that steps i.. need from each capped sum is filled
     backwards (numpy, one array per step); then a walk in id order takes each paid step

@@ -153,10 +153,11 @@ def test_the_lexicographic_walk_agrees_with_enumeration() -> None:
         steps = []
         for number in range(rng.randint(0, 6)):
             choices = []
+            price = rng.randint(0, 3)  # a step plans one credential, whichever leaf it serves
             for _ in range(rng.randint(1, 2)):
                 roles = draw(4)
                 paid = rng.random() < 0.8
-                choices.append((roles, rng.randint(0, 3) if paid else 0, 0, None if paid else 1))
+                choices.append((roles, price if paid else 0, 0, None if paid else 1))
             steps.append((f"c{number}", choices))
         found = exact._lexicographic_walk(start, steps, thresholds)
         want = None
