@@ -773,7 +773,8 @@ class Search:
                 self._named.update(self.credential_servers(leaf))
         self._held = {item.spec.id for item in solver.wallet}
         self._items = items
-        self._signatures: dict[Any, Any] = {}
+        self._signatures: dict[str, Any] = {}
+        self._entry_signatures: dict[str, tuple | None] = {}
         heap: list[tuple[tuple, int, _Branch, Option]] = []
         counter = 0
 
@@ -928,10 +929,8 @@ class Search:
         credential, or of a credential some leaf could plan (again) is not swapped: its id
         may enter the plan.
         """
-        key = ("entry", ident)
-        found = self._signatures.get(key, self)
-        if found is not self:
-            return found  # type: ignore[return-value]
+        if ident in self._entry_signatures:
+            return self._entry_signatures[ident]
         found = None
         entries = [item for item in self._items if item.spec.id == ident]
         if (
@@ -958,7 +957,7 @@ class Search:
                 roles.append(served)
             else:
                 found = tuple(roles)
-        self._signatures[key] = found
+        self._entry_signatures[ident] = found
         return found
 
     def _in_prerequisites(self, ident: str) -> bool:
