@@ -75,6 +75,8 @@ MAX_COST_SCALE = 10**6
 # be kept (smaller ones are quicker to rebuild than to look up).
 RUN_LINES_KEPT = 1024
 RUN_LINE_MEMBERS = 64
+# Value bounds a table keeps its paid classes for (a share's bound follows the wallet).
+PAID_BOUNDS_KEPT = 8
 
 
 class Unknown(Exception):
@@ -238,6 +240,8 @@ class LeafTable:
     sources: dict[tuple, int] = field(default_factory=dict)
     # Per dimension, the least cost per quantum a class supplies it at (`Bounds`), once asked.
     rates: list[Fraction | None] | None = None
+    # The classes a plan may take from, per value bound (`_paid_classes`), once asked.
+    paid: dict[int, list[PaidClass]] = field(default_factory=dict)
 
 
 class Ids:
@@ -1204,11 +1208,9 @@ def _knapsack(
     ranked: list[tuple[tuple[int, ...], int, list[str]]] = []
     skipped: list[str] = []  # excluded members passed over while choosing
     if planning:
-        for roles, _, members in table.classes:
-            if not any(r > 0 for r in roles):
-                continue
-            limit = _class_limit(roles, thresholds, shares, bound)
-            if limit <= 0:
+        for roles, price, limit, head, members in _paid_classes(search, table, bound):
+            if excluded.isdisjoint(head):
+                ranked.append((roles, price, head))
                 continue
             chosen: list[str] = []
             for ident in members:
@@ -1219,7 +1221,7 @@ def _knapsack(
                 if len(chosen) >= limit:
                     break
             if chosen:
-                ranked.append((roles, search.plan_cost(chosen[0]), chosen))
+                ranked.append((roles, price, chosen))
 
     # Every sum is a whole multiple of its dimension's gcd: count in those steps.
     steps = [0] * dims
@@ -1239,14 +1241,9 @@ def _knapsack(
         for d in range(dims)
     )
 
-    # Keys are single integers: ((cost * base + count) << top) + (all bits - chosen bits).
-    # The smallest id owns the highest bit, so for equal cost and count the sorted list of
-    # ids that comes first has the larger mask and the smaller key.
-    ids = sorted({i for _, _, chosen in ranked for i in chosen} | paid_groups)
-    top = len(ids)
-    base = top + 1
-    bit = {ident: 1 << (top - 1 - n) for n, ident in enumerate(ids)}
-    full = (1 << top) - 1
+    # Keys are single integers (`KeyBits`): cost, count, then the chosen ids.
+    bits = KeyBits(sorted({i for _, _, chosen in ranked for i in chosen} | paid_groups))
+    top, base = bits.top, bits.base
 
     def scaled(roles: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(r // g for r, g in zip(roles, steps, strict=True))
@@ -1255,25 +1252,18 @@ def _knapsack(
         (
             ident,
             [
-                (scaled(roles), ((price * base + count) << top) - (bit[ident] if count else 0))
+                (scaled(roles), ((price * base + count) << top) - (bits.bit(ident) if count else 0))
                 for roles, price, count, _ in choices
             ],
         )
         for ident, choices in optional
     ]
-    runs = []
-    for roles, price, members in ranked:
-        deltas = []
-        delta = 0
-        for ident in members:
-            delta += ((price * base + 1) << top) - bit[ident]
-            deltas.append(delta)
-        runs.append((scaled(roles), deltas))
+    # A class's keys are made only if a dynamic program reads them: a kept line needs none.
+    runs: Runs = [(scaled(roles), Deltas(bits, price, chosen)) for roles, price, chosen in ranked]
     choice_lists = dict(optional)
 
     def unpack(found: tuple[int, tuple]) -> tuple[list[str], list]:
-        mask = full - ((found[0] + full) & full)
-        planned = [ident for ident in ids if mask & bit[ident]]
+        planned = bits.chosen(found[0])
         used = list(mandatory)
         for ident, number in found[1]:
             roles, _, count, item = choice_lists[ident][number]
@@ -1315,7 +1305,7 @@ def _knapsack(
             tuple(sorted(skipped)),
         )
         lines = RunLines(search.index.cache, table, (search.cost, tuple(steps), tuple(keep),
-                                                     signature), tuple(ids))  # fmt: skip
+                                                     signature), tuple(bits.ids))  # fmt: skip
     result: tuple[list[str], list] | None = None
     if shares:
         # Without the share the leaf is a relaxation of itself: when its optimum happens to
@@ -1390,7 +1380,98 @@ def _knapsack(
 
 
 Moves = list[tuple[str, list[tuple[tuple[int, ...], int]]]]
-Runs = list[tuple[tuple[int, ...], list[int]]]
+# A class's gains and the running keys of its first 1, 2, ... members (made on demand).
+Runs = list[tuple[tuple[int, ...], "list[int] | Deltas"]]
+PaidClass = tuple[tuple[int, ...], int, int, list[str], "Ids"]
+
+
+def _paid_classes(search: Search, table: LeafTable, bound: int) -> list[PaidClass]:
+    """The classes a plan may take from: (roles, price, limit, first `limit` members, all
+    members), for classes that add to some dimension and that an inclusion-minimal answer
+    can use at all (`_class_limit`). Kept on the table per value bound, so a knapsack only
+    walks a class whose first members a branch or the wallet excluded."""
+    found = table.paid.get(bound)
+    if found is None:
+        found = []
+        for roles, _, members in table.classes:
+            if not any(r > 0 for r in roles):
+                continue
+            limit = _class_limit(roles, table.thresholds, table.shares, bound)
+            if limit <= 0:
+                continue
+            head = list(itertools.islice(members, limit))
+            found.append((roles, search.plan_cost(head[0]), limit, head, members))
+        if len(table.paid) >= PAID_BOUNDS_KEPT:
+            table.paid.clear()
+        table.paid[bound] = found
+    return found
+
+
+class KeyBits:
+    """The id part of a knapsack's keys.
+
+    A key is ((cost * base + count) << top) - (the bits of the chosen ids), with one bit per id
+    in play and the smallest id owning the highest bit: for equal cost and count the sorted
+    list of ids that comes first has the larger mask and the smaller key. The bits of a wide
+    table's thousand ids are made only when a class's keys are.
+    """
+
+    __slots__ = ("_bit", "base", "ids", "top")
+
+    def __init__(self, ids: list[str]) -> None:
+        self.ids = ids
+        self.top = len(ids)
+        self.base = self.top + 1
+        self._bit: dict[str, int] | None = None
+
+    def bit(self, ident: str) -> int:
+        if self._bit is not None:
+            return self._bit[ident]
+        return 1 << (self.top - 1 - bisect.bisect_left(self.ids, ident))
+
+    def bits(self) -> dict[str, int]:
+        if self._bit is None:
+            top = self.top
+            self._bit = {ident: 1 << (top - 1 - n) for n, ident in enumerate(self.ids)}
+        return self._bit
+
+    def chosen(self, key: int) -> list[str]:
+        """The ids whose bits a key holds, sorted."""
+        full = (1 << self.top) - 1
+        mask = full - ((key + full) & full)
+        found = []
+        while mask:
+            high = mask.bit_length() - 1
+            found.append(self.ids[self.top - 1 - high])
+            mask ^= 1 << high
+        return found
+
+
+class Deltas:
+    """A class's running keys: taking its first k members adds the k-th (made when read)."""
+
+    __slots__ = ("_bits", "_members", "_price", "_values")
+
+    def __init__(self, bits: KeyBits, price: int, members: list[str]) -> None:
+        self._bits, self._price, self._members = bits, price, members
+        self._values: list[int] | None = None
+
+    def values(self) -> list[int]:
+        if self._values is None:
+            bit = self._bits.bits()
+            step = (self._price * self._bits.base + 1) << self._bits.top
+            values = []
+            delta = 0
+            for ident in self._members:
+                delta += step - bit[ident]
+                values.append(delta)
+            self._values = values
+        return self._values
+
+
+def _concrete(runs: Runs) -> list[tuple[tuple[int, ...], list[int]]]:
+    """Runs with their keys made."""
+    return [(gains, d.values() if isinstance(d, Deltas) else d) for gains, d in runs]
 
 
 def _solve_sums(
@@ -1412,6 +1493,7 @@ def _solve_sums(
         return _solve_line(begin[0], moves, runs, limits[0], lines)
     if dims == 2 and not moves:
         return _solve_plane(begin, runs, limits, goals)
+    runs = _concrete(runs)
     states: dict[tuple[int, ...], int] = {begin: 0}
     picks: dict[tuple[int, ...], tuple] = {begin: ()}
     for ident, choices in moves:
@@ -1506,7 +1588,7 @@ def _runs_reaching(runs: Runs, limit: int) -> list[int | None]:
     (in one dimension), None where the classes cannot."""
     line: list[int | None] = [None] * (limit + 1)
     line[0] = 0
-    for (gain,), deltas in runs:
+    for (gain,), deltas in _concrete(runs):
         if gain <= 0:
             continue  # adds nothing here
         new = list(line)
@@ -1539,7 +1621,7 @@ def _runs_exact(runs: Runs, top: int, measure: int) -> list[int | None]:
     prefixes adding exactly that, None where none does."""
     line: list[int | None] = [None] * (top + 1)
     line[0] = 0
-    for gains, deltas in runs:
+    for gains, deltas in _concrete(runs):
         gain = gains[measure]
         new = list(line)
         for total, key in enumerate(line):
@@ -1611,7 +1693,7 @@ def _solve_plane(
     width = second + 1
     plane: list[int | None] = [None] * ((first + 1) * width)
     plane[begin[0] * width + begin[1]] = 0
-    for (gain, other), deltas in runs:
+    for (gain, other), deltas in _concrete(runs):
         new = list(plane)
         for at, key in enumerate(plane):
             if key is None:
@@ -1850,6 +1932,7 @@ def _solve_share(
     0 is capped at what the rest could take away (both bounds are over the groups and
     classes still to come, taken up to their limits).
     """
+    runs = _concrete(runs)
     dims = len(limits)
     span = [d for d in range(dims) if d != share]
     steps: list[tuple[str, list[tuple[tuple[int, ...], int]]] | tuple[None, tuple]] = []
