@@ -77,6 +77,8 @@ RUN_LINES_KEPT = 1024
 RUN_LINE_MEMBERS = 64
 # Value bounds a table keeps its paid classes for (a share's bound follows the wallet).
 PAID_BOUNDS_KEPT = 8
+# Cells of the largest two-dimensional class table kept apart from a wallet's entries.
+PLANE_CELLS = 250_000
 
 
 class Unknown(Exception):
@@ -1491,9 +1493,14 @@ def _solve_sums(
     span = range(dims)
     if dims == 1:
         return _solve_line(begin[0], moves, runs, limits[0], lines)
-    if dims == 2 and not moves:
+    # Two dimensions that only add: the classes' plane apart from the entries, kept in `lines`.
+    plane = (
+        dims == 2
+        and (limits[0] + 1) * (limits[1] + 1) <= PLANE_CELLS
+        and all(gain >= 0 for gains, _ in runs for gain in gains)
+    )
+    if dims == 2 and not moves and not (plane and lines is not None):
         return _solve_plane(begin, runs, limits, goals)
-    runs = _concrete(runs)
     states: dict[tuple[int, ...], int] = {begin: 0}
     picks: dict[tuple[int, ...], tuple] = {begin: ()}
     for ident, choices in moves:
@@ -1510,6 +1517,20 @@ def _solve_sums(
         states, picks = new, new_picks
         if len(states) > STATE_LIMIT:
             raise Unknown
+    if plane:
+        # The classes apart, as in `_solve_line`: their plane does not depend on the wallet.
+        width = limits[1] + 1
+        if lines is None:
+            reaching = _runs_plane(runs, limits)
+        else:
+            reaching = lines.get(("plane", *limits), lambda: _runs_plane(runs, limits))
+        found: tuple[int, tuple] | None = None
+        for (a, b), key in states.items():
+            rest = reaching[max(0, goals[0] - a) * width + max(0, goals[1] - b)]
+            if rest is not None and (found is None or key + rest < found[0]):
+                found = (key + rest, picks[(a, b)])
+        return found
+    runs = _concrete(runs)
     # The largest classes first: their sums reach the caps sooner, so fewer distinct partial
     # sums carry through the rest (the least key does not depend on the order; at 10k one
     # wallet's plans took 239 ms in the leaf's class order and 78 ms in this one).
@@ -1722,6 +1743,50 @@ def _solve_plane(
             if key is not None and (best is None or key < best):
                 best = key
     return None if best is None else (best, ())
+
+
+def _runs_plane(runs: Runs, limits: list[int]) -> list[int | None]:
+    """For each pair of amounts (a, b) up to the limits (flat, row a), the least key of class
+    prefixes adding at least a and at least b, None where the classes cannot."""
+    first, second = limits
+    width = second + 1
+    plane: list[int | None] = [None] * ((first + 1) * width)
+    plane[0] = 0
+    for (gain, other), deltas in _concrete(runs):
+        if gain <= 0 and other <= 0:
+            continue  # adds nothing here
+        new = list(plane)
+        for at, key in enumerate(plane):
+            if key is None:
+                continue
+            a, b = divmod(at, width)
+            for delta in deltas:
+                a2 = min(first, a + gain) if gain > 0 else a
+                b2 = min(second, b + other) if other > 0 else b
+                if a2 == a and b2 == b:
+                    break
+                a, b = a2, b2
+                target = a * width + b
+                candidate = key + delta
+                old = new[target]
+                if old is None or candidate < old:
+                    new[target] = candidate
+        plane = new
+    # Sums past a limit were kept at it; "at least" makes a suffix minimum along each axis.
+    for a in range(first, -1, -1):
+        row = a * width
+        for b in range(second, -1, -1):
+            here = plane[row + b]
+            if b < second:
+                right = plane[row + b + 1]
+                if right is not None and (here is None or right < here):
+                    here = right
+            if a < first:
+                below = plane[row + width + b]
+                if below is not None and (here is None or below < here):
+                    here = below
+            plane[row + b] = here
+    return plane
 
 
 def _solve_share_apart(

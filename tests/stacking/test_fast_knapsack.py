@@ -95,11 +95,16 @@ def test_sums_agree_with_enumeration(dims: int) -> None:
     rng = random.Random(dims)
     for _ in range(ROUNDS):
         begin, moves, runs, limits, goals = random_problem(rng, dims, share=False)
-        # In one dimension the classes' line is kept, and read again for other entries.
+        begin = tuple(rng.randint(0, limit) for limit in limits)
+        # In one and two dimensions the classes' line (plane) is kept, and read again for
+        # other entries; in two, also built for one answer only.
         lines = None
-        if dims == 1:
-            begin = (rng.randint(0, limits[0]),)
+        if dims <= 2:
             lines = kept_lines(runs)
+        if dims == 2:
+            found = exact._solve_sums(begin, moves, runs, limits, goals)
+            want = brute(begin, moves, runs, limits, goals)
+            assert (found[0] if found else None) == want, (begin, moves, runs, limits, goals)
         found = exact._solve_sums(begin, moves, runs, limits, goals, lines)
         want = brute(begin, moves, runs, limits, goals)
         assert (found[0] if found else None) == want, (begin, moves, runs, limits, goals)
