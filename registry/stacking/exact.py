@@ -1245,26 +1245,9 @@ def _knapsack(
 
     # Keys are single integers (`KeyBits`): cost, count, then the chosen ids.
     bits = KeyBits(sorted({i for _, _, chosen in ranked for i in chosen} | paid_groups))
-    top, base = bits.top, bits.base
-
-    def scaled(roles: tuple[int, ...]) -> tuple[int, ...]:
-        return tuple(r // g for r, g in zip(roles, steps, strict=True))
-
-    moves = [
-        (
-            ident,
-            [
-                (scaled(roles), ((price * base + count) << top) - (bits.bit(ident) if count else 0))
-                for roles, price, count, _ in choices
-            ],
-        )
-        for ident, choices in optional
-    ]
-    # A class's keys are made only if a dynamic program reads them: a kept line needs none.
-    runs: Runs = [(scaled(roles), Deltas(bits, price, chosen)) for roles, price, chosen in ranked]
     choice_lists = dict(optional)
 
-    def unpack(found: tuple[int, tuple]) -> tuple[list[str], list]:
+    def unpack(found: tuple[int, tuple], bits: KeyBits = bits) -> tuple[list[str], list]:
         planned = bits.chosen(found[0])
         used = list(mandatory)
         for ident, number in found[1]:
@@ -1294,20 +1277,50 @@ def _knapsack(
     )  # fmt: skip
     if len(keep) < dims:
         begin = tuple(begin[d] for d in keep)
-        moves = [(i, [(tuple(r[d] for d in keep), k) for r, k in m]) for i, m in moves]
-        runs = [(tuple(g[d] for d in keep), deltas) for g, deltas in runs]
         limits = [limits[d] for d in keep]
         goals = [goals[d] for d in keep]
-    lines = None
-    if sum(len(chosen) for _, _, chosen in ranked) >= RUN_LINE_MEMBERS:
+
+    def encode(bits: KeyBits, classes: list[tuple[tuple[int, ...], int, list[str]]]) -> tuple:
+        """The entries' choices and the classes in the program's steps and dimensions, keyed
+        with these bits. A class's keys are made only if a dynamic program reads them."""
+
+        def kept(roles: tuple[int, ...]) -> tuple[int, ...]:
+            return tuple(roles[d] // steps[d] for d in keep)
+
+        top, base = bits.top, bits.base
+        moves: Moves = [
+            (
+                ident,
+                [
+                    (
+                        kept(roles),
+                        ((price * base + count) << top) - (bits.bit(ident) if count else 0),
+                    )
+                    for roles, price, count, _ in choices
+                ],
+            )
+            for ident, choices in optional
+        ]
+        runs: Runs = [
+            (kept(roles), Deltas(bits, price, chosen)) for roles, price, chosen in classes
+        ]
+        return moves, runs
+
+    def kept_lines(bits: KeyBits, classes: list, skipped: list[str], tag: Any) -> RunLines | None:
+        if sum(len(chosen) for _, _, chosen in classes) < RUN_LINE_MEMBERS:
+            return None
         # A class is one (roles, price); its chosen members are its first ones but those
         # skipped, as many as chosen.
         signature = (
-            tuple((roles, price, len(chosen)) for roles, price, chosen in ranked),
+            tuple((roles, price, len(chosen)) for roles, price, chosen in classes),
             tuple(sorted(skipped)),
+            tag,
         )
-        lines = RunLines(search.index.cache, table, (search.cost, tuple(steps), tuple(keep),
-                                                     signature), tuple(bits.ids))  # fmt: skip
+        key = (search.cost, tuple(steps), tuple(keep), signature)
+        return RunLines(search.index.cache, table, key, tuple(bits.ids))
+
+    moves, runs = encode(bits, ranked)
+    lines = kept_lines(bits, ranked, skipped, None)
     result: tuple[list[str], list] | None = None
     if shares:
         # Without the share the leaf is a relaxation of itself: when its optimum happens to
@@ -1315,7 +1328,9 @@ def _knapsack(
         share = keep.index(shares[0])
         rest = [d for d in range(len(keep)) if d != share]
 
-        def without(positive_only: bool) -> tuple[int, tuple] | None:
+        def without(
+            positive_only: bool, moves: Moves, runs: Runs, lines: RunLines | None
+        ) -> tuple[int, tuple] | None:
             return _solve_sums(
                 tuple(begin[d] for d in rest),
                 [
@@ -1339,10 +1354,30 @@ def _knapsack(
                 None if lines is None else lines.tagged(("without share", positive_only)),
             )
 
-        loose = without(False)
+        # Without the share an optimal answer holds no more of a class than its other
+        # dimensions need (one fewer would still meet them): the classes cut to that, keyed
+        # apart, have lines that do not follow the wallet's value bound.
+        loose_classes = []
+        for roles, price, chosen in ranked:
+            most = max(
+                (
+                    -(-thresholds[d] // roles[d])
+                    for d in range(dims)
+                    if d not in shares and roles[d] > 0
+                ),
+                default=0,
+            )
+            if most > 0:
+                loose_classes.append((roles, price, chosen[:most]))
+        loose_bits = KeyBits(sorted({i for _, _, c in loose_classes for i in c} | paid_groups))
+        loose = without(
+            False,
+            *encode(loose_bits, loose_classes),
+            kept_lines(loose_bits, loose_classes, skipped, "without share"),
+        )
         if loose is None:
             return None
-        planned, used = unpack(loose)
+        planned, used = unpack(loose, loose_bits)
         totals = totals_of(planned, used)
         if _meets(tuple(totals), thresholds, shares):
             result = planned, used
@@ -1355,12 +1390,12 @@ def _knapsack(
             if found is NOT_HANDLED:
                 # Entries inside the share's filter alone keep the balance at or above 0:
                 # their best answer, if any, is a real answer and caps every key worth keeping.
-                inside = without(True)
+                inside = without(True, moves, runs, lines)
                 ceiling = None if inside is None else inside[0]
                 prices = (
                     [[price for _, price, _, _ in choices] for _, choices in optional],
                     [price for _, price, _ in ranked],
-                    base << top,
+                    bits.base << bits.top,
                 )
                 found = _solve_share(begin, moves, runs, limits, goals, share, ceiling, prices)
             if found is None:
