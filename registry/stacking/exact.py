@@ -1747,8 +1747,45 @@ def _solve_plane(
     """`_solve_sums` in two dimensions without optional groups, on a flat list."""
     first, second = limits
     width = second + 1
+    plane = _plane_sums(begin[0] * width + begin[1], runs, first, second)
+    best: int | None = None
+    for a in range(goals[0], first + 1):
+        for b in range(goals[1], second + 1):
+            key = plane[a * width + b]
+            if key is not None and (best is None or key < best):
+                best = key
+    return None if best is None else (best, ())
+
+
+def _runs_plane(runs: Runs, limits: list[int]) -> list[int | None]:
+    """For each pair of amounts (a, b) up to the limits (flat, row a), the least key of class
+    prefixes adding at least a and at least b, None where the classes cannot."""
+    first, second = limits
+    width = second + 1
+    plane = _plane_sums(0, runs, first, second)
+    # Sums past a limit were kept at it; "at least" makes a suffix minimum along each axis.
+    for a in range(first, -1, -1):
+        row = a * width
+        for b in range(second, -1, -1):
+            here = plane[row + b]
+            if b < second:
+                right = plane[row + b + 1]
+                if right is not None and (here is None or right < here):
+                    here = right
+            if a < first:
+                below = plane[row + width + b]
+                if below is not None and (here is None or below < here):
+                    here = below
+            plane[row + b] = here
+    return plane
+
+
+def _plane_sums(start: int, runs: Runs, first: int, second: int) -> list[int | None]:
+    """From one cell (flat, row a), the least key of class prefixes reaching each pair of
+    sums capped at (first, second), None where none does."""
+    width = second + 1
     plane: list[int | None] = [None] * ((first + 1) * width)
-    plane[begin[0] * width + begin[1]] = 0
+    plane[start] = 0
     for (gain, other), deltas in _concrete(runs):
         new = list(plane)
         for at, key in enumerate(plane):
@@ -1771,56 +1808,6 @@ def _solve_plane(
                 if old is None or candidate < old:
                     new[target] = candidate
         plane = new
-    best: int | None = None
-    for a in range(goals[0], first + 1):
-        for b in range(goals[1], second + 1):
-            key = plane[a * width + b]
-            if key is not None and (best is None or key < best):
-                best = key
-    return None if best is None else (best, ())
-
-
-def _runs_plane(runs: Runs, limits: list[int]) -> list[int | None]:
-    """For each pair of amounts (a, b) up to the limits (flat, row a), the least key of class
-    prefixes adding at least a and at least b, None where the classes cannot."""
-    first, second = limits
-    width = second + 1
-    plane: list[int | None] = [None] * ((first + 1) * width)
-    plane[0] = 0
-    for (gain, other), deltas in _concrete(runs):
-        if gain <= 0 and other <= 0:
-            continue  # adds nothing here
-        new = list(plane)
-        for at, key in enumerate(plane):
-            if key is None:
-                continue
-            a, b = divmod(at, width)
-            for delta in deltas:
-                a2 = min(first, a + gain) if gain > 0 else a
-                b2 = min(second, b + other) if other > 0 else b
-                if a2 == a and b2 == b:
-                    break
-                a, b = a2, b2
-                target = a * width + b
-                candidate = key + delta
-                old = new[target]
-                if old is None or candidate < old:
-                    new[target] = candidate
-        plane = new
-    # Sums past a limit were kept at it; "at least" makes a suffix minimum along each axis.
-    for a in range(first, -1, -1):
-        row = a * width
-        for b in range(second, -1, -1):
-            here = plane[row + b]
-            if b < second:
-                right = plane[row + b + 1]
-                if right is not None and (here is None or right < here):
-                    here = right
-            if a < first:
-                below = plane[row + width + b]
-                if below is not None and (here is None or below < here):
-                    here = below
-            plane[row + b] = here
     return plane
 
 
