@@ -1306,7 +1306,7 @@ def _knapsack(
         ]
         return moves, runs
 
-    def kept_lines(bits: KeyBits, classes: list, skipped: list[str], tag: Any) -> RunLines | None:
+    def kept_lines(bits: KeyBits, classes: list, tag: Any) -> RunLines | None:
         if sum(len(chosen) for _, _, chosen in classes) < RUN_LINE_MEMBERS:
             return None
         # A class is one (roles, price); its chosen members are its first ones but those
@@ -1320,7 +1320,7 @@ def _knapsack(
         return RunLines(search.index.cache, table, key, tuple(bits.ids))
 
     moves, runs = encode(bits, ranked)
-    lines = kept_lines(bits, ranked, skipped, None)
+    lines = kept_lines(bits, ranked, None)
     result: tuple[list[str], list] | None = None
     if shares:
         # Without the share the leaf is a relaxation of itself: when its optimum happens to
@@ -1357,23 +1357,17 @@ def _knapsack(
         # Without the share an optimal answer holds no more of a class than its other
         # dimensions need (one fewer would still meet them): the classes cut to that, keyed
         # apart, have lines that do not follow the wallet's value bound.
+        # (A share's threshold is 0: without `shares`, `_class_limit` reads the others alone.)
         loose_classes = []
         for roles, price, chosen in ranked:
-            most = max(
-                (
-                    -(-thresholds[d] // roles[d])
-                    for d in range(dims)
-                    if d not in shares and roles[d] > 0
-                ),
-                default=0,
-            )
+            most = _class_limit(roles, thresholds, (), 0)
             if most > 0:
                 loose_classes.append((roles, price, chosen[:most]))
         loose_bits = KeyBits(sorted({i for _, _, c in loose_classes for i in c} | paid_groups))
         loose = without(
             False,
             *encode(loose_bits, loose_classes),
-            kept_lines(loose_bits, loose_classes, skipped, "without share"),
+            kept_lines(loose_bits, loose_classes, "without share"),
         )
         if loose is None:
             return None
