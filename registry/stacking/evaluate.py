@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import heapq
 import itertools
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -377,37 +376,36 @@ class Bounds:
         plannable server or its own rule; `all` adds its children (a plan's credentials
         serve one leaf each within a rule), `any` and `at_least` take the cheapest. Unlike
         `plan_bound` it holds when a held credential cannot be planned again (withdrawn).
+
+        A leaf's share of a plan is a whole number of quanta (its credentials' costs), so
+        each leaf's bound is rounded up before the tree combines them: whole numbers
+        throughout, and never below the bound of the sum rounded once.
         """
         try:
-            total = self._node_bound(solver, solver.tree(qualification), held)
+            return self._node_bound(solver, solver.tree(qualification), held)
         except exact.Unknown:
             return 0
-        return math.ceil(total)
 
-    def _node_bound(self, solver: Solver, node: Node, held: Sequence[Item]) -> Fraction:
+    def _node_bound(self, solver: Solver, node: Node, held: Sequence[Item]) -> int:
         kind = node.kind
         if kind in CHILD_KINDS:
             found = [self._node_bound(solver, child, held) for child in node.children]
             if kind == "all":
-                return sum(found, Fraction(0))
+                return sum(found)
             found.sort()
             needed = 1 if kind == "any" else node.needed
-            return sum(found[:needed], Fraction(0)) if len(found) >= needed else Fraction(0)
+            return sum(found[:needed]) if len(found) >= needed else 0
         if kind == "credential":
             index = self.catalogue.index()
             if any(eligible(index, node, item) for item in held):
-                return Fraction(0)
-            servers = {node.ident, *index.recognised_as.get(node.ident, ())}
-            specs = [self.catalogue.credentials.get(ident) for ident in servers]
-            costs = [self.nums.cost_units(spec, self.cost) for spec in specs if spec is not None]
-            own = min((c for c in costs if c is not None), default=None)
-            inner = None
+                return 0
+            own = self._server_cost(node)
             if node.expansion is not None:
                 inner = self._node_bound(solver, node.expansion, held)
-            options = [Fraction(c) for c in (own, inner) if c is not None]
-            return min(options, default=Fraction(0))
+                return inner if own is None else min(own, inner)
+            return 0 if own is None else own
         if kind not in ("credits", "count"):
-            return Fraction(0)
+            return 0
         try:
             table = exact.leaf_table(solver, node, self.cost)
             index = self.catalogue.index()
@@ -423,7 +421,7 @@ class Bounds:
                         elif role > 0:  # a share counts the measure held inside its filter
                             supplied[dimension] += roles[0]
         except exact.Unknown:
-            return Fraction(0)
+            return 0
         # Each "at least" dimension (the leaf's own threshold, a credits or count part) still
         # misses its threshold minus what is held; the plan's credentials must supply it, at
         # no less than the cheapest rate any candidate supplies that dimension at. A share R
@@ -431,7 +429,7 @@ class Bounds:
         # threshold T: at least R * T inside, less what is held inside, at the cheapest rate
         # per quantum inside. One credential may feed several dimensions, so the largest of
         # these bounds, not their sum, bounds the leaf.
-        least = Fraction(0)
+        least = 0
         rates = self._cheapest_rates(table)
         for dimension, threshold in enumerate(table.thresholds):
             rate = rates[dimension]
@@ -439,12 +437,31 @@ class Bounds:
                 continue
             if dimension in table.shares:
                 share = table.share_rates[table.shares.index(dimension)]
-                missing = share * table.thresholds[0] - supplied[dimension]
+                # (R * T - held) * rate, over R's denominator to stay whole.
+                missing = (
+                    share.numerator * table.thresholds[0] - share.denominator * supplied[dimension]
+                )
+                over = share.denominator * rate.denominator
             else:
                 missing = threshold - supplied[dimension]
+                over = rate.denominator
             if missing > 0:
-                least = max(least, missing * rate)
+                least = max(least, -(-missing * rate.numerator // over))
         return least
+
+    def _server_cost(self, node: Node) -> int | None:
+        """The cheapest plannable server of a credential leaf in quanta (None: none), kept on
+        the node (it reads only the catalogue)."""
+        if node.memo is None:
+            node.memo = {}
+        key = ("bound-server", self.cost)
+        if key not in node.memo:
+            index = self.catalogue.index()
+            servers = {node.ident, *index.recognised_as.get(node.ident, ())}
+            specs = [self.catalogue.credentials.get(ident) for ident in servers]
+            costs = [self.nums.cost_units(spec, self.cost) for spec in specs if spec is not None]
+            node.memo[key] = min((c for c in costs if c is not None), default=None)
+        return node.memo[key]
 
     def _cheapest_rates(self, table: exact.LeafTable) -> list[Fraction | None]:
         """Per dimension of a leaf table, the least cost in quanta per quantum any candidate
