@@ -23,6 +23,7 @@ from registry.stacking import exact
 from registry.stacking.fastpath import best_plan, complete
 from registry.stacking.index import CatalogueIndex, spec_matches
 from registry.stacking.model import Catalogue, CredentialSpec
+from registry.stacking.numbers import Numbers, plan_total
 from registry.stacking.rules import FILTER_LIST_KEYS, iter_nodes, rule_kind
 from registry.stacking.solver import CHILD_KINDS, Node, Plan, Solver, reaches
 
@@ -319,7 +320,7 @@ def _empty_answers(catalogue: Catalogue, cost: str) -> EmptyAnswers:
     return result
 
 
-def _units(nums: exact.Numbers, catalogue: Catalogue, plan: Plan, cost: str) -> int | None:
+def _units(nums: Numbers, catalogue: Catalogue, plan: Plan, cost: str) -> int | None:
     """A plan's cost in quanta, or None when the grid cannot hold it."""
     try:
         return sum(
@@ -396,6 +397,8 @@ def install_prepared(catalogue: Catalogue, cost: str, prepared: Iterable[Prepare
     if cost not in COSTS:
         raise ValueError(f"unknown cost {cost!r}")
     credentials = catalogue.credentials
+    index = catalogue.index()
+    nums = Numbers(index)  # the catalogue keeps it only once the set is taken
     result = EmptyAnswers(cost)
     entries: dict[Any, Any] = {}
     for row in prepared:
@@ -408,7 +411,9 @@ def install_prepared(catalogue: Catalogue, cost: str, prepared: Iterable[Prepare
         elif row.status == "in_progress":
             if row.plan is None or row.plan_cost is None:
                 raise ValueError(f"prepared answer for {qualification!r} has no plan")
-            detail = Plan(tuple(row.plan), row.plan_cost)
+            # The total is added up again from the plan: sets prepared before totals were
+            # exact decimals hold float sums (4.199999999999999 for 1.4 + 2.8).
+            detail = Plan(tuple(row.plan), plan_total(index, row.plan, cost, nums))
             entries[("empty-plan", qualification, cost)] = detail
             entries[("empty-relaxed", qualification, cost)] = row.relaxed
             result.units[qualification] = row.units
@@ -427,8 +432,9 @@ def install_prepared(catalogue: Catalogue, cost: str, prepared: Iterable[Prepare
             f"prepared answers cover {len(result.answers)} of {expected} qualifications"
         )
     result.sort_views(credentials)
-    cache = catalogue.index().cache
+    cache = index.cache
     cache.update(entries)
+    cache.setdefault("exact-numbers", nums)
     cache[("empty-answers", cost)] = result
 
 

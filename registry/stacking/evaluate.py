@@ -14,7 +14,9 @@ from registry.stacking import exact
 from registry.stacking.dates import add_years, parse_date
 from registry.stacking.engine import COSTS, empty_answers, empty_plan, long_lived, reach
 from registry.stacking.fastpath import best_plan, complete
+from registry.stacking.index import CatalogueIndex
 from registry.stacking.model import Catalogue
+from registry.stacking.numbers import exact_cost
 from registry.stacking.rules import CHILD_KINDS
 from registry.stacking.solver import Item, Node, Plan, Solver, eligible, item_matches
 
@@ -179,18 +181,26 @@ def progress(
     baseline = empty_plan(catalogue, qualification, cost)
     if baseline is None:
         return None  # only credentials no longer published make it reachable
+    index = catalogue.index()
     if baseline.cost > 0 and plan.cost > 0:
-        return _share_done(plan.cost, baseline.cost)
+        return _share_done(index, plan, baseline, cost)
     # The requested cost cannot tell: count the credentials instead.
     counted = plan if cost == "count" else best_plan(solver, qualification, "count")
     counted_baseline = empty_plan(catalogue, qualification, "count")
     if counted is None or counted_baseline is None or counted_baseline.cost <= 0:
         return 0.0
-    return _share_done(counted.cost, counted_baseline.cost)
+    return _share_done(index, counted, counted_baseline, "count")
 
 
-def _share_done(remaining: float, total: float) -> float:
-    return min(1.0, max(0.0, 1.0 - remaining / total))
+def _share_done(index: CatalogueIndex, plan: Plan, baseline: Plan, cost: str) -> float:
+    """1 - plan / baseline on the exact decimal costs, so equal shares are equal floats (two
+    float totals with the same decimal sum may differ in their last bit)."""
+    try:
+        remaining = exact_cost(index, plan.credentials, cost)
+        total = exact_cost(index, baseline.credentials, cost)
+    except exact.Unknown:
+        return min(1.0, max(0.0, 1.0 - plan.cost / baseline.cost))
+    return min(1.0, max(0.0, float(1 - remaining / total)))
 
 
 def evaluate(catalogue: Catalogue, request: Mapping, *, today: datetime.date | None = None) -> dict:

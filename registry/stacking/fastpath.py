@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from registry.stacking import exact
 from registry.stacking.exact import exact_assignment, exact_plan
+from registry.stacking.numbers import plan_total
 from registry.stacking.solver import (
     CHILD_KINDS,
     Item,
@@ -217,8 +218,8 @@ def fast_plan(solver: Solver, qualification: str, cost: str) -> Plan | object | 
             return UNKNOWN  # a dearer plan may be followable
         taken.append(ready)
         remaining.remove(ready)
-    total = sum(solver.index.plan_cost(solver.index.credentials[i], cost) or 0.0 for i in planned)
-    return Plan(tuple(solver.learner_order(list(planned))), float(total))
+    total = plan_total(solver.index, planned, cost)
+    return Plan(tuple(solver.learner_order(list(planned))), total)
 
 
 def _prerequisites_met(

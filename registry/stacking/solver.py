@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from registry.stacking.dates import add_years
 from registry.stacking.index import ECTS, CatalogueIndex, result_matches, spec_matches
 from registry.stacking.model import CredentialSpec
+from registry.stacking.numbers import plan_total
 from registry.stacking.rules import CHILD_KINDS, child_path, nested_path, rule_children, rule_kind
 
 if TYPE_CHECKING:
@@ -597,8 +598,7 @@ class Solver:
             if better is None:
                 break
             chosen = [i for i in ordered if better[plan_vars[i]] > 0.5]
-        total = sum(index.plan_cost(index.credentials[i], cost) or 0.0 for i in chosen)
-        return Plan(tuple(self.learner_order(chosen)), total)
+        return Plan(tuple(self.learner_order(chosen)), plan_total(index, chosen, cost))
 
     def _thin(
         self, ordered: list[str], tree: Node, with_prerequisites: list[str], cost: str

@@ -170,13 +170,14 @@ def catalogues(draw: st.DrawFn, max_plain: int = 6, nesting: bool = False) -> di
     for number, ident in enumerate(plain):
         fields: dict[str, Any] = {
             "provider": pick(draw, PROVIDERS),
-            "credits": pick(draw, (0, 1, 2, 3, 5, 5, 10)),
+            # 1.4 and 2.8 add up to 4.199999999999999 in floats: totals must be decimal.
+            "credits": pick(draw, (0, 1, 1.4, 2, 2.8, 3, 5, 10)),
             "credit_unit": pick(draw, ("ECTS", "ECTS", "ECTS", "SCQF", "USH", "XU")),
             "level": draw_maybe(draw, (4, 5, 6, 7), 3),
             "subjects": draw(some_of(SUBJECTS, 0, 2)),
             "type": pick(draw, TYPES),
             "valid_years": draw_maybe(draw, (1, 2), 8),
-            "price": draw_maybe(draw, (0, 50, 75.5, 100, 150), 2),
+            "price": draw_maybe(draw, (0, 0.1, 0.2, 50, 75.5, 100, 150), 2),
             "status": pick(draw, ("published",) * 8 + ("draft", "withdrawn")),
         }
         if number and chance(draw, PREREQUISITE_ODDS):
@@ -300,11 +301,11 @@ def compare(catalogue: dict, request: dict, got: dict, want: dict) -> None:
     for ours, oracles in zip(got["in_progress"], want["in_progress"], strict=True):
         qid = ours["qualification"]
         assert ours["plan"] == oracles["plan"], (qid, ours, oracles)
-        assert ours["plan_cost"] == pytest.approx(oracles["plan_cost"], abs=1e-9), (qid, ours)
+        assert ours["plan_cost"] == oracles["plan_cost"], (qid, ours, oracles)
         if oracles["progress"] is None:
             assert ours["progress"] is None, (qid, ours, oracles)
         else:
-            assert ours["progress"] == pytest.approx(oracles["progress"], abs=1e-9), (qid, ours)
+            assert ours["progress"] == oracles["progress"], (qid, ours, oracles)
     assert got["unreachable"] == want["unreachable"]
 
 
