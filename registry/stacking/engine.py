@@ -130,21 +130,28 @@ class Reach:
             found.extend(self.filter_owners(ident))
         return found
 
-    def touched(self, held: Iterable[str]) -> dict[str, set[str]]:
+    def touched(
+        self, held: Iterable[str], owners: dict[str, list[Owner]] | None = None
+    ) -> dict[str, set[str]]:
         """Qualifications whose answer may differ from the empty wallet's for these holdings,
         each with the held credentials that may serve its rule (nested rules included).
 
         A held credential reaches the rules that name it (directly or through a recognition)
         or whose filters it passes. A qualification so reached reaches the rules naming it
         (nesting); a credential whose prerequisites are reached becomes cheaper to plan, so it
-        reaches whatever it could serve, as if held (but serves nothing itself).
+        reaches whatever it could serve, as if held (but serves nothing itself). `owners`, when
+        given, remembers each credential's owners for another call about the same wallet.
         """
+        known = {} if owners is None else owners
         servers: dict[str, set[str]] = defaultdict(set)
         eased: set[str] = set()
         pending: list[tuple[str, str | None]] = []  # (qualification, new server or None)
 
         def reach_from(ident: str, server: str | None) -> None:
-            for kind, owner in self.owners(ident, as_held=True):
+            found = known.get(ident)
+            if found is None:
+                found = known[ident] = self.owners(ident, as_held=True)
+            for kind, owner in found:
                 if kind == REQUIREMENT:
                     pending.append((owner, server))
                 elif owner not in eased:

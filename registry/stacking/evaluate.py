@@ -215,7 +215,9 @@ def evaluate(catalogue: Catalogue, request: Mapping, *, today: datetime.date | N
 def _evaluate(catalogue: Catalogue, request: Mapping, parsed: Request) -> dict:
     empty = empty_answers(catalogue, parsed.cost)
     solver = Solver(catalogue.index(), parsed.as_of, parsed.valid_items)
-    servers = reach(catalogue).touched(item.spec.id for item in parsed.valid_items)
+    owners: dict[str, list] = {}  # what each credential reaches, for both walks below
+    servers = reach(catalogue).touched((item.spec.id for item in parsed.valid_items), owners)
+    opened = _opened(catalogue, parsed, owners)
     everything = request.get("qualifications") is None
     wanted = None if everything else set(parsed.qualifications)
     completed: list[dict] = []
@@ -251,7 +253,9 @@ def _evaluate(catalogue: Catalogue, request: Mapping, parsed: Request) -> dict:
                 completed.append({"qualification": qualification, "assignment": assignment})
                 continue
         if status == "unreachable":
-            # Only credentials held but no longer published can open a way here.
+            if qualification not in opened:
+                unreachable.append(qualification)
+                continue
             row = _judge_plan(catalogue, solver, qualification, parsed.cost)
             if row is None:
                 unreachable.append(qualification)
@@ -315,6 +319,32 @@ def _evaluate(catalogue: Catalogue, request: Mapping, parsed: Request) -> dict:
         _keep(best, key, limit)
     rows.sort(key=lambda pair: pair[0])
     return build_answer(parsed, completed, [row for _, row in rows], unreachable)
+
+
+def _opened(
+    catalogue: Catalogue, parsed: Request, owners: dict[str, list]
+) -> set[str] | dict[str, set[str]]:
+    """The qualifications where the wallet may open a way an empty wallet does not have.
+
+    Only an entry that a plan could not add in its place can: one of a credential that cannot
+    be planned under the cost (unpublished, a qualification, no price) or that has
+    prerequisites (the wallet holds it whether or not they can be met). Given any plan for the
+    wallet, planning every other entry it uses instead is a plan for an empty wallet: planned
+    entries are new, meet every result filter and need nothing before them. So a qualification
+    that an empty wallet cannot reach stays unreachable unless such an entry reaches it
+    (through its rule, nesting, or the prerequisites of a credential that serves it).
+    """
+    nums = exact.numbers(catalogue.index())
+    openers = set()
+    for item in parsed.valid_items:
+        spec = item.spec
+        try:
+            plannable = nums.cost(spec, parsed.cost) is not None
+        except exact.Unknown:
+            plannable = False
+        if not plannable or spec.prerequisites is not None:
+            openers.add(spec.id)
+    return reach(catalogue).touched(openers, owners) if openers else set()
 
 
 class Bounds:
