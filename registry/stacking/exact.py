@@ -242,6 +242,15 @@ def leaf_table(solver: Solver, node: Node, cost: str) -> LeafTable:
     return found
 
 
+def _assignment_cost(node: Node) -> str:
+    """The cost whose table an assignment reads. It reads only the dimensions and the grid,
+    and the tables of `credits` and `count` also share their classes' credits (both plan
+    every published credential without requirements): the one a bound or plan already
+    built, so an evaluation builds one table per leaf rather than two."""
+    memo = node.memo or {}
+    return "count" if ("leaf-table", "count") in memo else "credits"
+
+
 def _candidate_groups(
     index: CatalogueIndex, where: dict, parts: Sequence[Part], pricing: bool
 ) -> list[tuple[tuple, list[str] | None]]:
@@ -489,7 +498,7 @@ class Search:
         if node.kind == "credential":
             found = self._credential_leaf(leaf, node, free, branch, banned, exclude)
         else:
-            table = leaf_table(self.solver, node, self.cost or "count")
+            table = leaf_table(self.solver, node, self.cost or _assignment_cost(node))
             found = _knapsack(self, table, node, leaf, free, branch, banned, exclude)
         self._leaf_memo[memo_key] = found
         return found

@@ -201,3 +201,28 @@ def test_trimming_with_running_totals_keeps_what_the_plain_trim_keeps() -> None:
         base = [rng.randint(0, 5) for _ in range(dims)]
         want = trimmed_plainly(used, base, thresholds, shares)
         assert exact._trim_free(used, base, thresholds, shares) == want
+
+
+# -- one table per leaf ---------------------------------------------------------------------
+
+
+def test_assignments_read_the_table_plans_and_bounds_built() -> None:
+    """A completion check reads a leaf's dimensions and grid only, which the tables of every
+    cost share: under credits or count it takes that cost's table rather than build another."""
+    from registry.stacking import evaluate
+
+    credentials = {
+        "a": spec("a", credits=4, subjects=("0613",)),
+        "b": spec("b", credits=2.5, subjects=("0613",)),
+        "c": spec("c", credits=3, subjects=("0613",)),
+        "q1": spec("q1", requirements={"credits": 6, "where": {"subjects": ["0613"]}}),
+        "q2": spec("q2", requirements={"credits": 9, "where": {"subjects": ["0613"]}}),
+    }
+    for cost in ("credits", "count"):
+        catalogue = Catalogue(credentials=credentials, credit_units={"ECTS": 1.0})
+        wallet = [{"credential": i, "earned_on": "2025-01-01"} for i in ("a", "b")]
+        answer = evaluate(catalogue, {"wallet": wallet, "as_of": "2026-11-28", "cost": cost})
+        assert [row["qualification"] for row in answer["completed"]] == ["q1"]
+        assert [row["qualification"] for row in answer["in_progress"]] == ["q2"]
+        built = {key[-1] for key in catalogue.index().cache if key[0] == "exact-leaf"}
+        assert built == {cost}, (cost, built)
