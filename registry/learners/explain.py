@@ -119,7 +119,7 @@ def _feasible(
     index = catalogue.index()
     if kind == "credential":
         ident = rule["credential"]
-        candidates = {ident, *index.recognised_as.get(ident, ())}
+        candidates = index.servers(ident)
         if any(_available(catalogue, c, held) for c in candidates):
             return True
         spec = catalogue.credentials.get(ident)

@@ -23,7 +23,7 @@ from registry.stacking import exact
 from registry.stacking.fastpath import best_plan, complete
 from registry.stacking.index import CatalogueIndex, spec_matches
 from registry.stacking.model import Catalogue, CredentialSpec
-from registry.stacking.numbers import Numbers, plan_total
+from registry.stacking.numbers import NUMBERS_KEY, Numbers, plan_total
 from registry.stacking.rules import FILTER_LIST_KEYS, iter_nodes, rule_kind
 from registry.stacking.solver import CHILD_KINDS, Node, Plan, Solver, reaches
 
@@ -441,7 +441,7 @@ def install_prepared(catalogue: Catalogue, cost: str, prepared: Iterable[Prepare
     result.sort_views(credentials)
     cache = index.cache
     cache.update(entries)
-    cache.setdefault("exact-numbers", nums)
+    cache.setdefault(NUMBERS_KEY, nums)
     cache[("empty-answers", cost)] = result
 
 

@@ -321,9 +321,7 @@ def _evaluate(catalogue: Catalogue, request: Mapping, parsed: Request) -> dict:
     return build_answer(parsed, completed, [row for _, row in rows], unreachable)
 
 
-def _opened(
-    catalogue: Catalogue, parsed: Request, owners: dict[str, list]
-) -> set[str] | dict[str, set[str]]:
+def _opened(catalogue: Catalogue, parsed: Request, owners: dict[str, list]) -> set[str]:
     """The qualifications where the wallet may open a way an empty wallet does not have.
 
     Only an entry that a plan could not add in its place can: one of a credential that cannot
@@ -344,7 +342,7 @@ def _opened(
             plannable = False
         if not plannable or spec.prerequisites is not None:
             openers.add(spec.id)
-    return reach(catalogue).touched(openers, owners) if openers else set()
+    return set(reach(catalogue).touched(openers, owners)) if openers else set()
 
 
 class Bounds:
@@ -496,8 +494,7 @@ class Bounds:
             node.memo = {}
         key = ("bound-server", self.cost)
         if key not in node.memo:
-            index = self.catalogue.index()
-            servers = {node.ident, *index.recognised_as.get(node.ident, ())}
+            servers = self.catalogue.index().servers(node.ident)
             specs = [self.catalogue.credentials.get(ident) for ident in servers]
             costs = [self.nums.cost_units(spec, self.cost) for spec in specs if spec is not None]
             node.memo[key] = min((c for c in costs if c is not None), default=None)

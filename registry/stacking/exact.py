@@ -464,7 +464,7 @@ class Search:
         return None if spec is None else self.nums.cost_units(spec, self.cost)
 
     def credential_servers(self, node: Node) -> set[str]:
-        return {node.ident, *self.index.recognised_as.get(node.ident, ())}
+        return self.index.servers(node.ident)
 
     # -- leaves -------------------------------------------------------------------------
 

@@ -42,6 +42,11 @@ class CatalogueIndex:
         self._shared_filters: dict[str, dict] = {}  # canonical text -> the one dict kept
         self.cache: dict[Any, Any] = {}  # results other modules memoise per catalogue
 
+    def servers(self, ident: str) -> set[str]:
+        """The credentials whose entries serve a leaf naming `ident`: it and those recognised
+        as it."""
+        return {ident, *self.recognised_as.get(ident, ())}
+
     def value_in(self, spec: CredentialSpec, unit: str) -> float:
         """The credential's credits in `unit`; 0 when either unit has no declared rate."""
         if spec.credit_unit == unit:

@@ -16,6 +16,8 @@ from registry.stacking.model import CredentialSpec
 
 # Costs on a finer grid than this go to the program.
 MAX_COST_SCALE = 10**6
+# Where a catalogue keeps its `Numbers` (`CatalogueIndex.cache`).
+NUMBERS_KEY = "exact-numbers"
 
 
 class Unknown(Exception):
@@ -125,9 +127,9 @@ class Numbers:
 
 
 def numbers(index: CatalogueIndex) -> Numbers:
-    found = index.cache.get("exact-numbers")
+    found = index.cache.get(NUMBERS_KEY)
     if found is None:
-        found = index.cache["exact-numbers"] = Numbers(index)
+        found = index.cache[NUMBERS_KEY] = Numbers(index)
     return found
 
 

@@ -515,7 +515,7 @@ class Solver:
         """Plannable credentials that could serve leaf `node`, sorted."""
         index = self.index
         if node.kind == "credential":
-            found = {node.ident, *index.recognised_as.get(node.ident, ())}
+            found = index.servers(node.ident)
         elif node.kind in ("credits", "count"):
             found = set(index.filter_candidates(node.where))
         else:
