@@ -288,12 +288,13 @@ class Columns:
         found: list[tuple[tuple, np.ndarray]] = []
         for run in np.split(order, cuts):
             first = run[0]
-            fields = self._fields(int(pool[first]), pricing)
+            fields = self.fields(int(pool[first]), pricing)
             passes = tuple(True if passed is None else bool(passed[first]) for passed in flags)
             found.append(((fields, passes), pool[run]))
         return found
 
-    def _fields(self, row: int, pricing: bool) -> tuple:
+    def fields(self, row: int, pricing: bool) -> tuple:
+        """The group fields of a row: (credits, unit, plannable, price or None)."""
         credits, unit = self._values[self.column["value"][row]]
         price = self._prices[self.column["price"][row]] if pricing else None
         return (credits, unit, bool(self.plannable[row]), price)

@@ -248,3 +248,63 @@ def test_the_range_least_finds_the_first_least_value_of_every_range() -> None:
                 ]
                 want = min(present, key=lambda n: (values[n], n)) if present else None
                 assert least.at(low, high) == want, (values, low, high)
+
+
+def class_sums(runs, dims: int):
+    """Every choice of prefixes: (sums per dimension, key)."""
+    prefixes = [
+        [(0, 0), *((j + 1, delta) for j, delta in enumerate(deltas))] for _, deltas in runs
+    ]
+    for lengths in itertools.product(*prefixes):
+        sums = [0] * dims
+        key = 0
+        for (gains, _), (length, delta) in zip(runs, lengths, strict=True):
+            key += delta
+            sums = [s + length * g for s, g in zip(sums, gains, strict=True)]
+        yield sums, key
+
+
+def random_classes(rng: random.Random, dims: int) -> list:
+    """Classes whose gains share a step per dimension, as wide credit sums' classes do
+    (5 quanta) while a wallet's entries set a finer grid; often several with the same gains,
+    their keys rising by more with each member (as a class's do) or not."""
+    steps = [rng.choice([1, 2, 3, 5]) for _ in range(dims)]
+    runs = []
+    for _ in range(rng.randint(0, 4)):
+        gains = tuple(step * rng.randint(1 if dims == 1 else 0, 2) for step in steps)
+        deltas, total, rise = [], 0, 0
+        rising = rng.random() < 0.7
+        for _ in range(rng.randint(1, 4)):
+            rise = rise + rng.randint(0, 40) if rising else rng.randint(1, 9) * 64
+            total += rise + rng.randint(0, 63) * (not rising)
+            deltas.append(total)
+        runs.append((gains, deltas))
+    return runs
+
+
+def test_class_lines_agree_with_enumeration() -> None:
+    """The classes' lines and planes, built in their gains' common step and read back on the
+    caller's grid: the least key reaching at least (or, for `_runs_exact`, exactly) each
+    amount."""
+    rng = random.Random(17)
+    for _ in range(ROUNDS):
+        runs = random_classes(rng, 1)
+        limit = rng.randint(0, 30)
+        sums = list(class_sums(runs, 1))
+        at_least = exact._runs_reaching(runs, limit)
+        exactly = exact._runs_exact(runs, limit, 0)
+        for amount in range(limit + 1):
+            want = min((key for (s,), key in sums if s >= amount), default=None)
+            assert at_least[amount] == want, (runs, limit, amount)
+            want = min((key for (s,), key in sums if s == amount), default=None)
+            assert exactly[amount] == want, (runs, limit, amount)
+
+        runs = random_classes(rng, 2)
+        limits = [rng.randint(0, 12), rng.randint(0, 12)]
+        sums = list(class_sums(runs, 2))
+        plane = exact._runs_plane(runs, limits)
+        assert len(plane) == (limits[0] + 1) * (limits[1] + 1)
+        for a in range(limits[0] + 1):
+            for b in range(limits[1] + 1):
+                want = min((key for (x, y), key in sums if x >= a and y >= b), default=None)
+                assert plane[a * (limits[1] + 1) + b] == want, (runs, limits, a, b)

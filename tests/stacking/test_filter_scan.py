@@ -6,8 +6,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry.stacking import Catalogue, CredentialSpec
+from registry.stacking import Catalogue, CredentialSpec, exact
 from registry.stacking.index import spec_matches
+from registry.stacking.solver import Node, Part
 
 from .test_oracle_properties import examples
 
@@ -95,3 +96,36 @@ def test_filter_groups_agree_with_grouping_by_spec_matches(specs, where, parts, 
         flags = tuple(spec_matches(spec, part) for part in parts)
         want.setdefault((fields, flags), []).append(ident)
     assert catalogue.index().filter_groups(where, parts, pricing) == want
+
+
+part_kinds = st.sampled_from(("credits", "count", "share"))
+
+
+@examples(ci=1000, dev=100)
+@given(
+    st.lists(grouped_specs, min_size=10, max_size=30, unique_by=lambda spec: spec.id),
+    filters,
+    st.lists(st.tuples(part_kinds, filters), max_size=2),
+    st.sampled_from(("credits", "count", "price")),
+)
+def test_a_tables_classes_are_found_from_a_credentials_fields(specs, where, parts, cost) -> None:
+    """A leaf table finds a credential's class from the group its fields put it in; the
+    answer is the class whose members hold it, for every credential of the catalogue."""
+    catalogue = Catalogue({spec.id: spec for spec in specs})
+    amounts = {"credits": 4, "count": 1, "share": 0.5}
+    node = Node(
+        path="",
+        kind="credits",
+        cutoff=None,
+        amount=6,
+        where=where,
+        parts=tuple(Part(kind, amounts[kind], part) for kind, part in parts),
+    )
+    try:
+        table = exact._build_table(catalogue.index(), node, cost)
+    except exact.Unknown:
+        return  # two shares, or credits the grid cannot hold: no table
+    assert table.member_class.locate is not None
+    for ident in [*sorted(catalogue.credentials), "unknown"]:
+        holding = [n for n, (_, _, members) in enumerate(table.classes) if ident in members]
+        assert table.member_class.get(ident) == (holding[0] if holding else None), ident
