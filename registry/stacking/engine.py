@@ -48,6 +48,7 @@ class Reach:
         # so a credential finds the filters it passes in a handful of lookups.
         self.filters: list[tuple[dict, list[Owner]]] = []
         self._filter_at: dict[str, int] = {}
+        self._levels: list[dict | None] = []  # per filter, what its postings leave unchecked
         self.postings: dict[tuple[str, ...], list[int]] = defaultdict(list)
         for ident, spec in index.credentials.items():
             if spec.requirements is not None:
@@ -76,6 +77,10 @@ class Reach:
         at = len(self.filters)
         self._filter_at[key] = at
         self.filters.append((where, [owner]))
+        # Posted under its providers, types and subjects, a filter is passed by the
+        # credentials found there but for its level bounds (None: nothing left to check).
+        levels = {name: where[name] for name in ("level_min", "level_max") if name in where}
+        self._levels.append(levels or None)
         allowed: dict[str, list[str]] = {}
         for name in FILTER_LIST_KEYS:
             if name not in where:
@@ -108,11 +113,17 @@ class Reach:
                 for subject in subjects:
                     keys.append(("f", provider, kind, subject))
         for key in keys:
+            named = key[0] == "c"  # a filter naming credentials may have any other key
             for at in self.postings.get(key, ()):
                 if at in seen:
                     continue
                 seen.add(at)
-                if spec_matches(spec, self.filters[at][0]):
+                if named:
+                    if spec_matches(spec, self.filters[at][0]):
+                        yield at
+                    continue
+                levels = self._levels[at]
+                if levels is None or spec_matches(spec, levels):
                     yield at
 
     def filter_owners(self, ident: str) -> Iterable[Owner]:

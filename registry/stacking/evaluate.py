@@ -248,7 +248,7 @@ def _evaluate(catalogue: Catalogue, request: Mapping, parsed: Request) -> dict:
             bound = least if bound is None else max(bound, least)
         # A wallet that cannot bring the plan's cost down to 0 cannot complete the rule.
         if status == "completed" or bound is None or bound <= 0:
-            assignment = complete(solver, qualification)
+            assignment = complete(solver, qualification, servers[qualification])
             if assignment is not None:
                 completed.append({"qualification": qualification, "assignment": assignment})
                 continue

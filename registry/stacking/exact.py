@@ -31,8 +31,8 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -303,9 +303,11 @@ def _build_table(index: CatalogueIndex, node: Node, cost: str) -> LeafTable:
         amounts.add((credits, credit_unit))
         if members is None:
             continue
-        price = nums.cost(credentials[members[0]], cost)
-        if price is None:
+        exact_price = nums.cost(credentials[members[0]], cost)
+        if exact_price is None:
             continue
+        # As a pair of whole numbers: hashing a Fraction costs microseconds.
+        price = (exact_price.numerator, exact_price.denominator)
         group = groups.setdefault((credits, credit_unit, price, flags), [])
         group.append(members)
         grouped[(fields, flags)] = (credits, credit_unit, price, flags)
@@ -678,10 +680,14 @@ class Search:
 
     # -- assignments --------------------------------------------------------------------
 
-    def assignment(self, qualification: str) -> list[dict] | None:
+    def assignment(self, qualification: str, serving: set[str] | None = None) -> list[dict] | None:
         solver = self.solver
         tree = solver.tree(qualification)
-        option = self._satisfy("", tree, solver.usable(qualification), ROOT)
+        items = solver.usable(qualification)
+        if serving is not None:
+            # The others serve no leaf: each leaf would test and drop them.
+            items = [item for item in items if item.spec.id in serving]
+        option = self._satisfy("", tree, items, ROOT)
         if option is None:
             return None
         return explain(tree, option)
@@ -1738,7 +1744,9 @@ def _runs_plane(runs: Runs, limits: list[int]) -> list[int | None]:
     # As in `_runs_reaching`: each axis in its classes' common step, read back rounded up.
     steps = [math.gcd(*(gains[axis] for gains, _ in runs)) or 1 for axis in (0, 1)]
     if steps != [1, 1]:
-        short_first, short_second = (-(-limit // step) for limit, step in zip(limits, steps))
+        short_first, short_second = (
+            -(-limit // step) for limit, step in zip(limits, steps, strict=True)
+        )
         short = _runs_plane(
             [((a // steps[0], b // steps[1]), deltas) for (a, b), deltas in runs],
             [short_first, short_second],
@@ -2235,10 +2243,15 @@ def _trim_free(
 # -- entry points -----------------------------------------------------------------------------
 
 
-def exact_assignment(solver: Solver, qualification: str) -> list[dict] | Any | None:
-    """The assignment completing the qualification, None when incomplete, or UNKNOWN."""
+def exact_assignment(
+    solver: Solver, qualification: str, serving: set[str] | None = None
+) -> list[dict] | Any | None:
+    """The assignment completing the qualification, None when incomplete, or UNKNOWN.
+
+    `serving`, when given, holds every held credential that may serve the rule (nested
+    rules included, `Reach.touched`): the search then looks only at their entries."""
     try:
-        return Search(solver, None).assignment(qualification)
+        return Search(solver, None).assignment(qualification, serving)
     except Unknown:
         return UNKNOWN
 

@@ -235,9 +235,12 @@ def _prerequisites_met(
     return True
 
 
-def complete(solver: Solver, qualification: str) -> list[dict] | None:
-    """The assignment completing the qualification, or None: fast paths, then the program."""
-    found = exact_assignment(solver, qualification)
+def complete(
+    solver: Solver, qualification: str, serving: set[str] | None = None
+) -> list[dict] | None:
+    """The assignment completing the qualification, or None: fast paths, then the program.
+    `serving`: the held credentials that may serve the rule, when known (`exact_assignment`)."""
+    found = exact_assignment(solver, qualification, serving)
     if found is not exact.UNKNOWN:
         return found  # type: ignore[no-any-return]
     found = fast_assignment(solver, qualification)

@@ -252,9 +252,7 @@ def test_the_range_least_finds_the_first_least_value_of_every_range() -> None:
 
 def class_sums(runs, dims: int):
     """Every choice of prefixes: (sums per dimension, key)."""
-    prefixes = [
-        [(0, 0), *((j + 1, delta) for j, delta in enumerate(deltas))] for _, deltas in runs
-    ]
+    prefixes = [[(0, 0), *((j + 1, delta) for j, delta in enumerate(deltas))] for _, deltas in runs]
     for lengths in itertools.product(*prefixes):
         sums = [0] * dims
         key = 0

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from registry.stacking import Catalogue, CredentialSpec, exact
+from registry.stacking.engine import reach
 from registry.stacking.index import spec_matches
 from registry.stacking.solver import Node, Part
 
@@ -129,3 +130,22 @@ def test_a_tables_classes_are_found_from_a_credentials_fields(specs, where, part
     for ident in [*sorted(catalogue.credentials), "unknown"]:
         holding = [n for n, (_, _, members) in enumerate(table.classes) if ident in members]
         assert table.member_class.get(ident) == (holding[0] if holding else None), ident
+
+
+@examples(ci=1000, dev=100)
+@given(
+    st.lists(specs, min_size=1, max_size=30, unique_by=lambda spec: spec.id),
+    st.lists(filters, min_size=1, max_size=6),
+)
+def test_the_filters_a_credential_reaches_are_those_it_passes(specs, wheres) -> None:
+    """`Reach.matching_filters` finds each credential's filters through their postings and
+    checks only what the postings do not answer: the same filters as `spec_matches`."""
+    rules = {
+        f"q{n}": CredentialSpec(f"q{n}", requirements={"credits": 1, "where": where})
+        for n, where in enumerate(wheres)
+    }
+    catalogue = Catalogue({**{spec.id: spec for spec in specs}, **rules})
+    paths = reach(catalogue)
+    for spec in catalogue.credentials.values():
+        want = {at for at, (where, _) in enumerate(paths.filters) if spec_matches(spec, where)}
+        assert set(paths.matching_filters(spec)) == want, spec.id
