@@ -125,73 +125,42 @@ class LeafTable:
     paid: dict[int, list[PaidClass]] = field(default_factory=dict)
 
 
-class Run:
-    """One candidate group's members, sorted by id: their rows in the catalogue's columns,
-    made into a list of ids only when a plan first reads them. The group is shared by every
-    table over the same filter; most tables are only read for their dimensions, grid and
-    classes (bounds and completion checks), and a wide filter's ids took a millisecond a
-    wallet to list at 1M."""
-
-    __slots__ = ("_ids", "_listed", "rows")
-
-    def __init__(self, ids: np.ndarray, rows: np.ndarray) -> None:
-        self._ids = ids  # the catalogue's ids, one per row
-        self.rows = rows
-        self._listed: list[str] | None = None
-
-    @property
-    def ids(self) -> list[str]:
-        if self._listed is None:
-            self._listed = self._ids[self.rows].tolist()
-        return self._listed
-
-    def first(self) -> str:
-        return self._listed[0] if self._listed is not None else self._ids[self.rows[0]]
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-
 class Ids:
-    """A class's members in id order, kept as the sorted runs they came in.
+    """A class's members in id order, kept as the sorted lists they came in.
 
     Credentials of different units or credits often play the same roles at the same cost;
     their groups are shared by every table over the same filter, so a class keeps those
-    runs and merges them when read instead of holding a merged copy per table (hundreds
+    lists and merges them when read instead of holding a merged copy per table (hundreds
     of megabytes for the wide filters of a national catalogue).
     """
 
     __slots__ = ("_length", "runs")
 
-    def __init__(self, runs: Sequence[Run]) -> None:
+    def __init__(self, runs: Sequence[list[str]]) -> None:
         self.runs = tuple(runs)
         self._length = sum(len(run) for run in self.runs)
 
     def __iter__(self) -> Iterator[str]:
         if len(self.runs) == 1:
-            return iter(self.runs[0].ids)
-        return heapq.merge(*(run.ids for run in self.runs))
+            return iter(self.runs[0])
+        return heapq.merge(*self.runs)
 
     def __len__(self) -> int:
         return self._length
 
     def first(self) -> str:
-        return min(run.first() for run in self.runs)
+        return min(run[0] for run in self.runs)
 
     def __contains__(self, ident: object) -> bool:
         for run in self.runs:
-            ids = run.ids
-            at = bisect.bisect_left(ids, ident)
-            if at < len(ids) and ids[at] == ident:
+            at = bisect.bisect_left(run, ident)
+            if at < len(run) and run[at] == ident:
                 return True
         return False
 
     def after(self, ident: str, count: int) -> list[str]:
         """Up to `count` members after `ident`, in id order."""
-        tails = [
-            itertools.islice(run.ids, bisect.bisect_right(run.ids, ident), None)
-            for run in self.runs
-        ]
+        tails = [itertools.islice(run, bisect.bisect_right(run, ident), None) for run in self.runs]
         return list(itertools.islice(heapq.merge(*tails), count))
 
 
@@ -296,9 +265,9 @@ def _assignment_cost(node: Node) -> str:
 
 def _candidate_groups(
     index: CatalogueIndex, where: dict, parts: Sequence[Part], pricing: bool
-) -> list[tuple[tuple, Run | None]]:
+) -> list[tuple[tuple, list[str] | None]]:
     """A filter's candidates grouped by the fields that roles and costs read
-    (`CatalogueIndex.filter_group_rows`), with the members of each group that can be
+    (`CatalogueIndex.filter_group_rows`), with the sorted ids of each group that can be
     planned (None for the others: only their credits matter, for the grid).
 
     Cached per catalogue by the filter and the parts' filters: leaves with other thresholds
@@ -309,7 +278,7 @@ def _candidate_groups(
     if found is None:
         ids = index.columns().ids
         found = [
-            (group, Run(ids, rows) if group[0][2] else None)
+            (group, ids[rows].tolist() if group[0][2] else None)
             for group, rows in index.filter_group_rows(where, [p.where for p in parts], pricing)
         ]
         index.cache[key] = found
@@ -324,7 +293,7 @@ def _build_table(index: CatalogueIndex, node: Node, cost: str) -> LeafTable:
     # Group by the fields roles and costs depend on first; decimals come per group.
     by_fields = _candidate_groups(index, node.where, parts, cost == "price")
     credentials = index.credentials
-    groups: dict[tuple, list[Run]] = {}
+    groups: dict[tuple, list[list[str]]] = {}
     grouped: dict[tuple, tuple] = {}  # candidate group -> its key in `groups`
     # Every matching credential sets the grid, so held entries of it land on the grid too;
     # the groups (those that cannot be planned, above all) repeat a few credit values.
@@ -334,7 +303,7 @@ def _build_table(index: CatalogueIndex, node: Node, cost: str) -> LeafTable:
         amounts.add((credits, credit_unit))
         if members is None:
             continue
-        exact_price = nums.cost(credentials[members.first()], cost)
+        exact_price = nums.cost(credentials[members[0]], cost)
         if exact_price is None:
             continue
         # As a pair of whole numbers: hashing a Fraction costs microseconds.
@@ -371,11 +340,11 @@ def _build_table(index: CatalogueIndex, node: Node, cost: str) -> LeafTable:
                       Membership(classes))  # fmt: skip
     # Credentials of different units may still play the same roles at the same cost: one
     # class each, with their ids merged in order.
-    merged: dict[tuple, tuple[int, list[Run]]] = {}
+    merged: dict[tuple, tuple[int, list[list[str]]]] = {}
     class_of: dict[tuple, tuple] = {}  # key in `groups` -> key in `merged`
     for group_key, runs in groups.items():
         _, _, price, flags = group_key
-        spec = credentials[runs[0].first()]
+        spec = credentials[runs[0][0]]
         if nums.value(spec, node.unit) < 0:
             raise Unknown
         quanta = nums.quanta(spec, node.unit, scale)

@@ -65,7 +65,7 @@ def grouped_by_members(search, first, second):
         for number, (_, _, members) in enumerate(table.classes):
             side_of[side].update(dict.fromkeys(members, number))
             costs[side].append(search.plan_cost(members.first()))
-            runs.extend(run.ids for run in members.runs)
+            runs.extend(members.runs)
     groups: dict[tuple, list[str]] = {}
     last = None
     for ident in heapq.merge(*runs):
