@@ -1430,7 +1430,12 @@ class Deltas:
 
 def _concrete(runs: Runs) -> list[tuple[tuple[int, ...], list[int]]]:
     """Runs with their keys made."""
-    return [(gains, d.values() if isinstance(d, Deltas) else d) for gains, d in runs]
+    return [(gains, _keys(deltas)) for gains, deltas in runs]
+
+
+def _keys(deltas: list[int] | Deltas) -> list[int]:
+    """A class's running keys, made if they were not."""
+    return deltas.values() if isinstance(deltas, Deltas) else deltas
 
 
 def _solve_sums(
@@ -1572,9 +1577,8 @@ def _runs_reaching(runs: Runs, limit: int) -> list[int | None]:
     short_limit = -(-limit // step)
     classes = []
     for gain, deltas in positive:
-        keys = deltas.values() if isinstance(deltas, Deltas) else deltas
         # Members past the limit's worth add cost and nothing the line can hold.
-        classes.append((gain // step, keys[: -(-limit // gain)]))
+        classes.append((gain // step, _keys(deltas)[: -(-limit // gain)]))
     short = _reaching_line(_pooled(classes), short_limit)
     if step == 1:
         return short
@@ -1586,8 +1590,8 @@ def _pooled(runs: list[tuple[Any, list[int]]]) -> list[tuple[Any, list[int]]]:
     as much with every member (a class's members cost the same and its ids come in order,
     each taking a lower id bit, so they do): the least key of k members from such classes
     takes the k smallest steps of all of them, which keep each class's order. Wide sums at
-    1M hold pairs of classes apart only in a dimension the program dropped; pooled, their
-    lines take half the time."""
+    1M hold pairs of classes apart only in a dimension the program dropped; pooled, the
+    lines 120 wallets built at 1M took 10-15% less time, and planes a third of theirs."""
     by_gains: dict[Any, list[list[int]]] = {}
     for gains, deltas in runs:
         by_gains.setdefault(gains, []).append(deltas)
@@ -1653,8 +1657,7 @@ def _runs_exact(runs: Runs, top: int, measure: int) -> list[int | None]:
     line[0] = 0
     classes = []
     for gains, deltas in runs:
-        keys = deltas.values() if isinstance(deltas, Deltas) else deltas
-        classes.append((gains[measure] // step, keys[: top // gains[measure]]))
+        classes.append((gains[measure] // step, _keys(deltas)[: top // gains[measure]]))
     for gain, deltas in _pooled(classes):
         new = list(line)
         for total, key in enumerate(line):
