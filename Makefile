@@ -45,11 +45,13 @@ $(AXE): tests/browser/package-lock.json
 axe: $(AXE)
 
 # Lint, format check and tests all run, so one run shows every problem; any failure fails.
+# The tests run in one worker per core (pytest-xdist); each worker has its own database and
+# ports. Work stealing keeps both cores busy while the long property tests finish.
 test: install chromium axe
 	@status=0; \
 	$(VENV)/bin/ruff check . || status=1; \
 	$(VENV)/bin/ruff format --check . || status=1; \
-	$(VENV)/bin/pytest || status=1; \
+	$(VENV)/bin/pytest -n auto --dist worksteal || status=1; \
 	exit $$status
 
 # seed-demo is idempotent and prints the demo logins.
