@@ -237,9 +237,15 @@ def _evaluate(catalogue: Catalogue, request: Mapping, parsed: Request) -> dict:
             continue
         settled.add(qualification)
         status = empty.answers[qualification][0]
-        bound = bounds.plan_bound(qualification, servers[qualification])
-        # Only the entries that may serve the rule (nested rules included) can lower it.
-        serving = [item for ident in servers[qualification] for item in held_by_id[ident]]
+        # Only the entries that may serve the rule (nested rules included) and that its
+        # max_reuse accepts (rule 7) can lower it.
+        serving = accepted(catalogue, qualification, servers[qualification], held_by_id)
+        bound = bounds.plan_bound(
+            qualification,
+            servers[qualification]
+            if catalogue.credentials[qualification].max_reuse is None
+            else {item.spec.id for item in serving},
+        )
         # The tree bound waits until the qualification could enter the top (most never do)
         # unless it may prove now that the wallet does not complete the rule.
         deferred = status == "in_progress" and bound is not None and bound > 0
@@ -262,7 +268,7 @@ def _evaluate(catalogue: Catalogue, request: Mapping, parsed: Request) -> dict:
             else:
                 rows.append((in_progress_key(row), row))
             continue
-        key = bounds.optimistic_key(qualification, bound)
+        key = bounds.optimistic_key(qualification, bound, solver, serving)
         pending.append((key, qualification, bound, serving if deferred else None))
 
     # Qualifications the wallet does not touch keep their empty-wallet answers.
@@ -319,6 +325,22 @@ def _evaluate(catalogue: Catalogue, request: Mapping, parsed: Request) -> dict:
         _keep(best, key, limit)
     rows.sort(key=lambda pair: pair[0])
     return build_answer(parsed, completed, [row for _, row in rows], unreachable)
+
+
+def accepted(
+    catalogue: Catalogue, qualification: str, servers: set[str], held: Mapping[str, list[Item]]
+) -> list[Item]:
+    """The held entries of `servers` that the qualification accepts under its `max_reuse`
+    (rule 7: the limit applies to every entry it uses, nested rules included)."""
+    limit = catalogue.credentials[qualification].max_reuse
+    if limit is None:
+        return [item for ident in servers for item in held[ident]]
+    return [
+        item
+        for ident in servers
+        for item in held[ident]
+        if item.reused_elsewhere(qualification) < limit
+    ]
 
 
 def _opened(catalogue: Catalogue, parsed: Request, owners: dict[str, list]) -> set[str]:
@@ -408,7 +430,8 @@ class Bounds:
 
         Each `credits` / `count` leaf still needs its threshold, and each of its `credits` /
         `count` parts its amount, minus everything held that may serve it (its filter,
-        results and recency; reuse limits ignored, which only lowers the bound), and no
+        results and recency; `held` should leave out what `max_reuse` refuses, see
+        `accepted`; reuse limits are otherwise ignored, which only lowers the bound), and no
         candidate supplies one of them more cheaply than the cheapest class per quantum; a
         credential leaf costs nothing when a held entry may serve it, else its cheapest
         plannable server or its own rule; `all` adds its children (a plan's credentials
@@ -420,14 +443,24 @@ class Bounds:
         throughout, and never below the bound of the sum rounded once.
         """
         try:
-            return self._node_bound(solver, solver.tree(qualification), held)
+            return self._node_bound(solver, solver.tree(qualification), held, self.cost)
         except exact.Unknown:
             return 0
 
-    def _node_bound(self, solver: Solver, node: Node, held: Sequence[Item]) -> int:
+    def count_bound(self, solver: Solver, qualification: str, held: Sequence[Item]) -> int:
+        """`tree_bound` under cost `count`: at least how many credentials any plan for this
+        wallet adds. It reads the tables an assignment reads (`exact._assignment_cost`),
+        whose classes are every credential a `count` plan may take, so an evaluation under
+        `credits` builds no table for it."""
+        try:
+            return self._node_bound(solver, solver.tree(qualification), held, "count")
+        except exact.Unknown:
+            return 0
+
+    def _node_bound(self, solver: Solver, node: Node, held: Sequence[Item], cost: str) -> int:
         kind = node.kind
         if kind in CHILD_KINDS:
-            found = [self._node_bound(solver, child, held) for child in node.children]
+            found = [self._node_bound(solver, child, held, cost) for child in node.children]
             if kind == "all":
                 return sum(found)
             found.sort()
@@ -437,15 +470,17 @@ class Bounds:
             index = self.catalogue.index()
             if any(eligible(index, node, item) for item in held):
                 return 0
-            own = self._server_cost(node)
+            own = self._server_cost(node, cost)
             if node.expansion is not None:
-                inner = self._node_bound(solver, node.expansion, held)
+                inner = self._node_bound(solver, node.expansion, held, cost)
                 return inner if own is None else min(own, inner)
             return 0 if own is None else own
         if kind not in ("credits", "count"):
             return 0
         try:
-            table = exact.leaf_table(solver, node, self.cost)
+            counting = cost == "count" and self.cost != "count"
+            table_cost = exact._assignment_cost(node) if counting else cost
+            table = exact.leaf_table(solver, node, table_cost)
             index = self.catalogue.index()
             supplied = [0] * len(table.thresholds)
             for item in held:
@@ -468,7 +503,7 @@ class Bounds:
         # per quantum inside. One credential may feed several dimensions, so the largest of
         # these bounds, not their sum, bounds the leaf.
         least = 0
-        rates = self._cheapest_rates(table)
+        rates = self._cheapest_rates(table, cost)
         for dimension, threshold in enumerate(table.thresholds):
             rate = rates[dimension]
             if rate is None:
@@ -487,27 +522,27 @@ class Bounds:
                 least = max(least, -(-missing * rate.numerator // over))
         return least
 
-    def _server_cost(self, node: Node) -> int | None:
+    def _server_cost(self, node: Node, cost: str) -> int | None:
         """The cheapest plannable server of a credential leaf in quanta (None: none), kept on
         the node (it reads only the catalogue)."""
         if node.memo is None:
             node.memo = {}
-        key = ("bound-server", self.cost)
+        key = ("bound-server", cost)
         if key not in node.memo:
             servers = self.catalogue.index().servers(node.ident)
             specs = [self.catalogue.credentials.get(ident) for ident in servers]
-            costs = [self.nums.cost_units(spec, self.cost) for spec in specs if spec is not None]
+            costs = [self.nums.cost_units(spec, cost) for spec in specs if spec is not None]
             node.memo[key] = min((c for c in costs if c is not None), default=None)
         return node.memo[key]
 
-    def _cheapest_rates(self, table: exact.LeafTable) -> list[Fraction | None]:
-        """Per dimension of a leaf table, the least cost in quanta per quantum any candidate
-        class supplies it at (None: no candidate adds to it), kept on the table (which is
-        built for this cost)."""
-        if table.rates is None:
+    def _cheapest_rates(self, table: exact.LeafTable, cost: str) -> list[Fraction | None]:
+        """Per dimension of a leaf table, the least `cost` in quanta per quantum any
+        candidate class supplies it at (None: no candidate adds to it), kept on the table."""
+        found = table.rates.get(cost)
+        if found is None:
             rates: list[Fraction | None] = [None] * len(table.thresholds)
             for roles, _, members in table.classes:
-                price = self.nums.cost_units(self.catalogue.credentials[members.first()], self.cost)
+                price = self.nums.cost_units(self.catalogue.credentials[members.first()], cost)
                 if price is None:
                     continue
                 for dimension, role in enumerate(roles):
@@ -517,21 +552,66 @@ class Bounds:
                         rate = Fraction(price, supply)
                         known = rates[dimension]
                         rates[dimension] = rate if known is None else min(known, rate)
-            table.rates = rates
-        return table.rates
+            found = table.rates[cost] = rates
+        return found
 
-    def optimistic_key(self, qualification: str, bound: int | None) -> tuple:
-        """A sort key no greater than the qualification's in_progress row can have."""
+    def optimistic_key(
+        self,
+        qualification: str,
+        bound: int | None,
+        solver: Solver | None = None,
+        held: Sequence[Item] = (),
+    ) -> tuple:
+        """A sort key no greater than the qualification's in_progress row can have.
+
+        `bound` is a lower bound on the plan's cost in quanta. When it is not positive, the
+        plan may cost nothing and rule 8 then counts credentials: given the wallet's solver
+        and the entries that may serve (`accepted`), `most_progress` still bounds it.
+
+        The key is rounded as the row is: the row's progress is the float nearest the exact
+        1 - plan / baseline and its cost the float nearest the exact decimal sum, and rounding
+        to the nearest float never reverses an order. So a bound that the plan meets exactly
+        gives the row's own progress and cost, and the ids decide between equal rows.
+        """
         baseline = self.empty.units.get(qualification)
-        if bound is None or bound <= 0 or not baseline:
-            # The plan may cost nothing (progress then counts credentials): anything goes.
-            return (False, -1.0 - EPSILON, -1.0, qualification)
-        progress = min(1.0, 1.0 - bound / baseline) + EPSILON
-        least = bound / self.scale
-        return (False, -progress, least - EPSILON * max(1.0, least), qualification)
+        if bound is not None and bound > 0 and baseline:
+            progress = _done(baseline - bound, baseline)
+            return (False, -progress, bound / self.scale, qualification)
+        most = None
+        if bound is not None and solver is not None:
+            most = self.most_progress(solver, qualification, held)
+        if most is None:
+            return (False, -1.0, -1.0, qualification)  # anything goes
+        return (False, -most, 0.0, qualification)
+
+    def most_progress(
+        self, solver: Solver, qualification: str, held: Sequence[Item]
+    ) -> float | None:
+        """The most progress (rule 8) an incomplete qualification can show for this wallet,
+        whatever its plan costs (None: no bound known).
+
+        If the plan costs more than nothing, it costs at least one quantum: progress is at
+        most 1 - 1 / baseline (the empty wallet's plan in quanta). Otherwise rule 8 counts
+        credentials: 1 - count(plan) / count(empty plan), where count(plan) is at least
+        `count_bound` and count(empty plan) at most the number of credentials in the empty
+        wallet's plan under this cost (that plan is one the empty wallet could follow).
+        """
+        baseline = self.empty.units.get(qualification)
+        status, plan = self.empty.answers[qualification]
+        if self.cost == "count" or baseline is None or status != "in_progress":
+            return None
+        most = _done(baseline - 1, baseline) if baseline > 0 else 0.0
+        ceiling = len(plan.credentials)
+        if ceiling:
+            needed = self.count_bound(solver, qualification, held)
+            most = max(most, _done(ceiling - needed, ceiling))
+        return most
 
 
-EPSILON = 1e-9
+def _done(part: int, whole: int) -> float:
+    """part / whole as rule 8 reports it: the nearest float of the exact fraction, in [0, 1].
+    (Dividing two ints rounds the exact quotient once, as `float(Fraction(part, whole))`.)"""
+    return min(1.0, max(0.0, part / whole))
 
 
 def _keep(best: list[tuple], key: tuple, limit: int | None) -> None:

@@ -119,8 +119,9 @@ class LeafTable:
     member_class: Membership
     # The class of each candidate group (`CatalogueIndex.filter_groups` keys) that has one.
     sources: dict[tuple, int] = field(default_factory=dict)
-    # Per dimension, the least cost per quantum a class supplies it at (`Bounds`), once asked.
-    rates: list[Fraction | None] | None = None
+    # Per cost and dimension, the least cost per quantum a class supplies it at (`Bounds`),
+    # once asked.
+    rates: dict[str, list[Fraction | None]] = field(default_factory=dict)
     # The classes a plan may take from, per value bound (`_paid_classes`), once asked.
     paid: dict[int, list[PaidClass]] = field(default_factory=dict)
 

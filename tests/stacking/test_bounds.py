@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry.stacking.engine import empty_answers
-from registry.stacking.evaluate import Bounds, parse_request
+from registry.stacking.engine import empty_answers, reach
+from registry.stacking.evaluate import Bounds, accepted, in_progress_key, parse_request
 from registry.stacking.solver import Solver
 
 from .oracle import evaluate as oracle_evaluate
@@ -34,6 +34,144 @@ def test_the_tree_bound_is_at_most_the_cheapest_plan(engine, scenario):
     for row in want["in_progress"]:
         bound = bounds.tree_bound(solver, row["qualification"], parsed.valid_items)
         assert bound / scale <= row["plan_cost"] + 1e-9, (row, bound / scale)
+
+
+@examples(ci=800, dev=80)
+@given(scenarios(nesting=True))
+def test_no_row_sorts_before_its_optimistic_key(engine, scenario):
+    """Evaluation plans the touched qualifications in the order of these keys and stops at
+    the first that cannot enter the top: a key above its row would drop a row that belongs
+    there. The keys are built as evaluation builds them (reach, max_reuse, both bounds, the
+    count bound where the cost bound is not positive) and compared with every row of the
+    unlimited answer, exactly (ties go to the ids)."""
+    data, request = scenario
+    request = {key: value for key, value in request.items() if key in ("wallet", "as_of", "cost")}
+    catalogue = engine.catalogue(data)
+    parsed = parse_request(catalogue, request)
+    bounds = Bounds(catalogue, empty_answers(catalogue, parsed.cost), parsed.cost)
+    solver = Solver(catalogue.index(), parsed.as_of, parsed.valid_items)
+    servers = reach(catalogue).touched(item.spec.id for item in parsed.valid_items)
+    held: dict[str, list] = {}
+    for item in parsed.valid_items:
+        held.setdefault(item.spec.id, []).append(item)
+
+    rows = engine.evaluate(data, request)["in_progress"]
+
+    for row in rows:
+        qualification = row["qualification"]
+        serving = accepted(catalogue, qualification, servers.get(qualification, set()), held)
+        bound = bounds.plan_bound(qualification, {item.spec.id for item in serving})
+        least = bounds.tree_bound(solver, qualification, serving)
+        bound = least if bound is None else max(bound, least)
+        key = bounds.optimistic_key(qualification, bound, solver, serving)
+        assert key <= in_progress_key(row), (row, key, bound)
+
+
+@examples(ci=400, dev=40)
+@given(scenarios(nesting=True))
+def test_the_count_bound_is_at_most_the_fewest_credentials_a_plan_takes(engine, scenario):
+    """`count_bound` reads the tables of the request's own cost (`credits`, `price`) or the
+    assignment's, never a `count` table: still at most the cost of the `count` plan."""
+    data, request = scenario
+    request = {key: value for key, value in request.items() if key in ("wallet", "as_of", "cost")}
+    catalogue = engine.catalogue(data)
+    parsed = parse_request(catalogue, request)
+    bounds = Bounds(catalogue, empty_answers(catalogue, parsed.cost), parsed.cost)
+    solver = Solver(catalogue.index(), parsed.as_of, parsed.valid_items)
+    for qualification in sorted(i for i, s in catalogue.credentials.items() if s.is_qualification):
+        bounds.tree_bound(solver, qualification, parsed.valid_items)  # builds its tables
+
+    want = oracle_evaluate(data, {**request, "cost": "count"})
+
+    for row in want["in_progress"]:
+        needed = bounds.count_bound(solver, row["qualification"], parsed.valid_items)
+        assert needed <= row["plan_cost"], (row, needed)
+    for row in want["completed"]:
+        assert bounds.count_bound(solver, row["qualification"], parsed.valid_items) <= 0
+
+
+def test_a_plan_that_costs_little_keeps_its_place_where_only_credentials_are_bounded(engine):
+    """q1's cost bound is 0: its held entry x serves either sum but not both, and x, no
+    longer published, has no replacement for the bound that plans afresh. The plan (badge b
+    and y, 1 credit) shows progress 1 - 1/11 by credits, more than counting credentials
+    would (1 - 1/3 at most): the key must allow the former. q2 (progress 1 - 2/12) is
+    planned first; a key that allowed only the count's share would leave q1 out."""
+    data = {
+        "credentials": {
+            "b": {"provider": "uni-a", "credits": 0, "type": "badge"},
+            "x": {
+                "provider": "uni-a",
+                "credits": 10,
+                "subjects": ["A", "B"],
+                "status": "withdrawn",
+            },
+            "a": {"provider": "uni-a", "credits": 10, "subjects": ["A"]},
+            "y": {"provider": "uni-a", "credits": 1, "subjects": ["B"]},
+            "z": {"provider": "uni-a", "credits": 2, "subjects": ["C"]},
+            "q1": {
+                "provider": "uni-a",
+                "requirements": {
+                    "all": [
+                        {"credential": "b"},
+                        {"credits": 10, "where": {"subjects": ["A"]}},
+                        {"credits": 1, "where": {"subjects": ["B"]}},
+                    ]
+                },
+            },
+            "q2": {
+                "provider": "uni-a",
+                "requirements": {
+                    "all": [{"credits": 10, "where": {"subjects": ["A"]}}, {"credential": "z"}]
+                },
+            },
+        }
+    }
+    request = {
+        "wallet": [{"credential": "x", "earned_on": "2025-01-10"}],
+        "as_of": "2026-01-01",
+        "limit": 1,
+    }
+
+    answer = engine.evaluate(data, request)
+
+    assert [row["qualification"] for row in answer["in_progress"]] == ["q1"]
+    assert answer["in_progress"][0]["progress"] == 1 - 1 / 11
+    assert answer == oracle_evaluate(data, request)
+
+
+def test_the_entries_a_qualification_accepts_leave_out_those_its_max_reuse_refuses(engine):
+    """Rule 7: q (max_reuse 1) accepts an entry counted toward no other qualification, or
+    toward q itself; r (no limit) accepts every entry. The bounds read only these."""
+    data = {
+        "credentials": {
+            "a": {"provider": "uni-a", "credits": 5},
+            "b": {"provider": "uni-a", "credits": 5},
+            "c": {"provider": "uni-a", "credits": 5},
+            "q": {"provider": "uni-a", "requirements": {"credits": 10}, "max_reuse": 1},
+            "r": {"provider": "uni-a", "requirements": {"credits": 10}},
+        }
+    }
+    day = "2025-01-10"
+    wallet = [
+        {"credential": "a", "earned_on": day},
+        {"credential": "b", "earned_on": day, "counted_toward": ["r"]},
+        {"credential": "c", "earned_on": day, "counted_toward": ["q"]},
+    ]
+    catalogue = engine.catalogue(data)
+    parsed = parse_request(catalogue, {"wallet": wallet, "as_of": "2026-01-01"})
+    held: dict[str, list] = {}
+    for item in parsed.valid_items:
+        held.setdefault(item.spec.id, []).append(item)
+
+    def accepted_ids(qualification: str) -> list[str]:
+        return sorted(i.spec.id for i in accepted(catalogue, qualification, {"a", "b", "c"}, held))
+
+    assert accepted_ids("q") == ["a", "c"]
+    assert accepted_ids("r") == ["a", "b", "c"]
+    bounds = Bounds(catalogue, empty_answers(catalogue, "credits"), "credits")
+    solver = Solver(catalogue.index(), parsed.as_of, parsed.valid_items)
+    assert bounds.tree_bound(solver, "q", accepted(catalogue, "q", {"a", "b", "c"}, held)) == 0
+    assert bounds.tree_bound(solver, "q", held["a"]) == 5 * bounds.scale
 
 
 def test_a_held_qualification_counted_by_a_filter_still_completes(engine):
