@@ -518,9 +518,38 @@ class Bounds:
             else:
                 missing = threshold - supplied[dimension]
                 over = rate.denominator
+                counted = node.kind if dimension == 0 else node.parts[dimension - 1].kind
+                if counted == "count" and missing > 0:
+                    # Whole entries: at least the `missing` cheapest candidates, where the
+                    # rate alone says nothing when some candidates are free.
+                    least = max(least, self._cheapest_entries(table, cost, dimension, missing))
             if missing > 0:
                 least = max(least, -(-missing * rate.numerator // over))
         return least
+
+    def _cheapest_entries(
+        self, table: exact.LeafTable, cost: str, dimension: int, wanted: int
+    ) -> int:
+        """What the `wanted` cheapest candidates that add to a count dimension cost together,
+        in quanta (all of them when there are fewer). The prices and sizes of those classes,
+        cheapest first, are kept on the table per cost and dimension."""
+        ladder = table.ladders.get((cost, dimension))
+        if ladder is None:
+            steps = []
+            for roles, _, members in table.classes:
+                if roles[dimension] > 0:
+                    spec = self.catalogue.credentials[members.first()]
+                    price = self.nums.cost_units(spec, cost)
+                    if price is not None:
+                        steps.append((price, len(members)))
+            ladder = table.ladders[(cost, dimension)] = sorted(steps)
+        total = 0
+        for price, size in ladder:
+            if size >= wanted:
+                return total + price * wanted
+            total += price * size
+            wanted -= size
+        return total
 
     def _server_cost(self, node: Node, cost: str) -> int | None:
         """The cheapest plannable server of a credential leaf in quanta (None: none), kept on

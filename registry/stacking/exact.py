@@ -122,6 +122,9 @@ class LeafTable:
     # Per cost and dimension, the least cost per quantum a class supplies it at (`Bounds`),
     # once asked.
     rates: dict[str, list[Fraction | None]] = field(default_factory=dict)
+    # Per (cost, count dimension), (price, members) of the classes adding to it, cheapest
+    # first (`Bounds`), once asked.
+    ladders: dict[tuple[str, int], list[tuple[int, int]]] = field(default_factory=dict)
     # The classes a plan may take from, per value bound (`_paid_classes`), once asked.
     paid: dict[int, list[PaidClass]] = field(default_factory=dict)
 

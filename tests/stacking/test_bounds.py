@@ -174,6 +174,36 @@ def test_the_entries_a_qualification_accepts_leave_out_those_its_max_reuse_refus
     assert bounds.tree_bound(solver, "q", held["a"]) == 5 * bounds.scale
 
 
+def test_a_count_leaf_is_bounded_by_its_cheapest_entries_when_some_are_free(engine):
+    """Five badges, two of them free: the cheapest rate per entry is 0, which bounds nothing.
+    The 5-credit badge is held, so three more are needed: two free ones and one of 2 credits
+    at least, exactly the plan. (A held badge stays among the candidates the bound counts,
+    which only lowers it.)"""
+    badge = {"provider": "uni-a", "type": "badge"}
+    data = {
+        "credentials": {
+            "f1": {**badge, "credits": 0},
+            "f2": {**badge, "credits": 0},
+            "p2": {**badge, "credits": 2},
+            "p3": {**badge, "credits": 3},
+            "p5": {**badge, "credits": 5},
+            "q": {"provider": "uni-a", "requirements": {"count": 4, "where": {"types": ["badge"]}}},
+        }
+    }
+    request = {"wallet": [{"credential": "p5", "earned_on": "2025-01-10"}], "as_of": "2026-01-01"}
+    catalogue = engine.catalogue(data)
+    parsed = parse_request(catalogue, request)
+    bounds = Bounds(catalogue, empty_answers(catalogue, "credits"), "credits")
+    solver = Solver(catalogue.index(), parsed.as_of, parsed.valid_items)
+
+    bound = bounds.tree_bound(solver, "q", parsed.valid_items)
+
+    assert bound / bounds.scale == 2
+    [row] = oracle_evaluate(data, request)["in_progress"]
+    assert row["plan"] == ["f1", "f2", "p2"]
+    assert row["plan_cost"] == 2
+
+
 def test_a_held_qualification_counted_by_a_filter_still_completes(engine):
     """q1's entry serves the credits leaf with its own 10 credits while q1's place is taken
     by its parts: planning q1's parts afresh does not replace those credits, so no bound
