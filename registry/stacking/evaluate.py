@@ -619,8 +619,9 @@ class Bounds:
         """The most progress (rule 8) an incomplete qualification can show for this wallet,
         whatever its plan costs (None: no bound known).
 
-        If the plan costs more than nothing, it costs at least one quantum: progress is at
-        most 1 - 1 / baseline (the empty wallet's plan in quanta). Otherwise rule 8 counts
+        If the plan costs more than nothing, it costs at least the cheapest credential that
+        costs anything (`Numbers.least_positive_units`): progress is at most 1 - that /
+        baseline (the empty wallet's plan in quanta). Otherwise rule 8 counts
         credentials: 1 - count(plan) / count(empty plan), where count(plan) is at least
         `count_bound` and count(empty plan) at most the number of credentials in the empty
         wallet's plan under this cost (that plan is one the empty wallet could follow).
@@ -629,7 +630,8 @@ class Bounds:
         status, plan = self.empty.answers[qualification]
         if self.cost == "count" or baseline is None or status != "in_progress":
             return None
-        most = _done(baseline - 1, baseline) if baseline > 0 else 0.0
+        least = self.nums.least_positive_units(self.cost)
+        most = _done(baseline - least, baseline) if baseline > 0 and least else 0.0
         ceiling = len(plan.credentials)
         if ceiling:
             needed = self.count_bound(solver, qualification, held)

@@ -41,6 +41,7 @@ class Numbers:
         self._values: dict[tuple[Any, str, str], Fraction] = {}
         self._rates = {unit: decimal(rate) for unit, rate in index.rates.items()}
         self._scales: dict[str, int] = {}
+        self._least: dict[str, int | None] = {}
         self._units: dict[tuple, int | None] = {}
         self._quanta: dict[tuple, int] = {}
 
@@ -98,7 +99,16 @@ class Numbers:
             exact = [self.cost(spec, cost) for spec in keys.values()]
             found = lcm_of_denominators(sorted({c for c in exact if c is not None}))
             self._scales[cost] = found
+            positive = [c for c in exact if c is not None and c > 0]
+            self._least[cost] = int(min(positive) * found) if positive else None
         return found
+
+    def least_positive_units(self, cost: str) -> int | None:
+        """The least cost above nothing of any credential that can be planned, in quanta of
+        `cost_scale` (None: every such credential is free). A plan that costs anything
+        costs at least this much."""
+        self.cost_scale(cost)
+        return self._least[cost]
 
     def cost_units(self, spec: CredentialSpec, cost: str) -> int | None:
         """The cost of planning the credential in whole quanta of `cost_scale`; None if it
