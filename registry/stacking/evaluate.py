@@ -449,7 +449,7 @@ class Bounds:
 
     def count_bound(self, solver: Solver, qualification: str, held: Sequence[Item]) -> int:
         """`tree_bound` under cost `count`: at least how many credentials any plan for this
-        wallet adds. It reads the tables an assignment reads (`exact._assignment_cost`),
+        wallet adds. It reads the tables an assignment reads (`exact.assignment_cost`),
         whose classes are every credential a `count` plan may take, so an evaluation under
         `credits` builds no table for it."""
         try:
@@ -479,7 +479,7 @@ class Bounds:
             return 0
         try:
             counting = cost == "count" and self.cost != "count"
-            table_cost = exact._assignment_cost(node) if counting else cost
+            table_cost = exact.assignment_cost(node) if counting else cost
             table = exact.leaf_table(solver, node, table_cost)
             index = self.catalogue.index()
             supplied = [0] * len(table.thresholds)
@@ -538,8 +538,7 @@ class Bounds:
             steps = []
             for roles, _, members in table.classes:
                 if roles[dimension] > 0:
-                    spec = self.catalogue.credentials[members.first()]
-                    price = self.nums.cost_units(spec, cost)
+                    price = self._class_price(members, cost)
                     if price is not None:
                         steps.append((price, len(members)))
             ladder = table.ladders[(cost, dimension)] = sorted(steps)
@@ -550,6 +549,10 @@ class Bounds:
             total += price * size
             wanted -= size
         return total
+
+    def _class_price(self, members: exact.Ids, cost: str) -> int | None:
+        """A leaf table class's cost in quanta (its members all cost the same)."""
+        return self.nums.cost_units(self.catalogue.credentials[members.first()], cost)
 
     def _server_cost(self, node: Node, cost: str) -> int | None:
         """The cheapest plannable server of a credential leaf in quanta (None: none), kept on
@@ -571,7 +574,7 @@ class Bounds:
         if found is None:
             rates: list[Fraction | None] = [None] * len(table.thresholds)
             for roles, _, members in table.classes:
-                price = self.nums.cost_units(self.catalogue.credentials[members.first()], cost)
+                price = self._class_price(members, cost)
                 if price is None:
                     continue
                 for dimension, role in enumerate(roles):

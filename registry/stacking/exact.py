@@ -258,7 +258,7 @@ def leaf_table(solver: Solver, node: Node, cost: str) -> LeafTable:
     return found
 
 
-def _assignment_cost(node: Node) -> str:
+def assignment_cost(node: Node) -> str:
     """The cost whose table an assignment reads. It reads only the dimensions and the grid,
     and the tables of `credits` and `count` also share their classes' credits (both plan
     every published credential without requirements): the one a bound or plan already
@@ -541,7 +541,7 @@ class Search:
         if node.kind == "credential":
             found = self._credential_leaf(leaf, node, free, branch, banned, exclude)
         else:
-            table = leaf_table(self.solver, node, self.cost or _assignment_cost(node))
+            table = leaf_table(self.solver, node, self.cost or assignment_cost(node))
             found = _knapsack(self, table, node, leaf, free, branch, banned, exclude)
         self._leaf_memo[memo_key] = found
         return found
