@@ -129,8 +129,44 @@ class LeafTable:
     paid: dict[int, list[PaidClass]] = field(default_factory=dict)
 
 
+class Rows(Sequence[str]):
+    """A candidate group's ids in id order, kept as their rows in the catalogue's columns
+    (`index.Columns`, rows in id order) and read as ids only where asked.
+
+    A wide filter's plannable groups hold a quarter of a million candidates at 1M, but a
+    table reads a class's first members (a knapsack takes a prefix) and looks a few up:
+    listing every id as a string took a millisecond or more per table build, most of the
+    time a new wallet spent building tables.
+    """
+
+    __slots__ = ("_ids", "_rows")
+
+    FIRST_CHUNK = 16  # ids listed at once when iterated, doubling up to CHUNK
+    CHUNK = 1024
+
+    def __init__(self, ids: np.ndarray, rows: np.ndarray) -> None:
+        self._ids = ids
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, at: Any) -> Any:
+        if isinstance(at, slice):
+            return self._ids[self._rows[at]].tolist()
+        return self._ids[self._rows[at]]
+
+    def __iter__(self) -> Iterator[str]:
+        ids, rows = self._ids, self._rows
+        start, size = 0, self.FIRST_CHUNK
+        while start < len(rows):
+            yield from ids[rows[start : start + size]].tolist()
+            start += size
+            size = min(2 * size, self.CHUNK)
+
+
 class Ids:
-    """A class's members in id order, kept as the sorted lists they came in.
+    """A class's members in id order, kept as the sorted runs they came in.
 
     Credentials of different units or credits often play the same roles at the same cost;
     their groups are shared by every table over the same filter, so a class keeps those
@@ -140,7 +176,7 @@ class Ids:
 
     __slots__ = ("_length", "runs")
 
-    def __init__(self, runs: Sequence[list[str]]) -> None:
+    def __init__(self, runs: Sequence[Sequence[str]]) -> None:
         self.runs = tuple(runs)
         self._length = sum(len(run) for run in self.runs)
 
@@ -164,7 +200,10 @@ class Ids:
 
     def after(self, ident: str, count: int) -> list[str]:
         """Up to `count` members after `ident`, in id order."""
-        tails = [itertools.islice(run, bisect.bisect_right(run, ident), None) for run in self.runs]
+        tails = []
+        for run in self.runs:
+            at = bisect.bisect_right(run, ident)
+            tails.append(run[at : at + count])
         return list(itertools.islice(heapq.merge(*tails), count))
 
 
@@ -269,10 +308,10 @@ def assignment_cost(node: Node) -> str:
 
 def _candidate_groups(
     index: CatalogueIndex, where: dict, parts: Sequence[Part], pricing: bool
-) -> list[tuple[tuple, list[str] | None]]:
+) -> list[tuple[tuple, Rows | None]]:
     """A filter's candidates grouped by the fields that roles and costs read
     (`CatalogueIndex.filter_group_rows`), with the sorted ids of each group that can be
-    planned (None for the others: only their credits matter, for the grid).
+    planned, as `Rows` (None for the others: only their credits matter, for the grid).
 
     Cached per catalogue by the filter and the parts' filters: leaves with other thresholds
     or costs over the same filter share one pass over its candidates.
@@ -282,7 +321,7 @@ def _candidate_groups(
     if found is None:
         ids = index.columns().ids
         found = [
-            (group, ids[rows].tolist() if group[0][2] else None)
+            (group, Rows(ids, rows) if group[0][2] else None)
             for group, rows in index.filter_group_rows(where, [p.where for p in parts], pricing)
         ]
         index.cache[key] = found
@@ -297,7 +336,7 @@ def _build_table(index: CatalogueIndex, node: Node, cost: str) -> LeafTable:
     # Group by the fields roles and costs depend on first; decimals come per group.
     by_fields = _candidate_groups(index, node.where, parts, cost == "price")
     credentials = index.credentials
-    groups: dict[tuple, list[list[str]]] = {}
+    groups: dict[tuple, list[Rows]] = {}
     grouped: dict[tuple, tuple] = {}  # candidate group -> its key in `groups`
     # Every matching credential sets the grid, so held entries of it land on the grid too;
     # the groups (those that cannot be planned, above all) repeat a few credit values.
@@ -344,7 +383,7 @@ def _build_table(index: CatalogueIndex, node: Node, cost: str) -> LeafTable:
                       Membership(classes))  # fmt: skip
     # Credentials of different units may still play the same roles at the same cost: one
     # class each, with their ids merged in order.
-    merged: dict[tuple, tuple[int, list[list[str]]]] = {}
+    merged: dict[tuple, tuple[int, list[Rows]]] = {}
     class_of: dict[tuple, tuple] = {}  # key in `groups` -> key in `merged`
     for group_key, runs in groups.items():
         _, _, price, flags = group_key
@@ -2575,19 +2614,24 @@ def _lexicographic_walk(
     def scaled(roles: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(roles[d] // g for d, g in zip(keep, gcds, strict=True))
 
-    def shifted(table: Any, roles: tuple[int, ...]) -> Any:
-        """table[min(s + roles, limits)] for every s."""
-        out = table
-        for axis, gain in enumerate(roles):
-            if gain <= 0:
-                continue
-            length = limits[axis] + 1
-            index = np.minimum(np.arange(length) + gain, limits[axis])
-            out = np.take(out, index, axis=axis)
-        return out
+    # The tables are flat; a state is its position. Adding a gain moves every state to a
+    # position kept per gain (sums capped at the limits), so a step costs one gather and
+    # one minimum per option rather than a gather per axis (steps are one per candidate:
+    # hundreds per walk, each on a table of a few hundred cells, where numpy's per-call
+    # cost is the cost).
+    shape = tuple(limit + 1 for limit in limits)
+    axes = np.indices(shape).reshape(width, size)
+    moves_of: dict[tuple[int, ...], Any] = {}
 
-    goal = np.full(tuple(limit + 1 for limit in limits), never, dtype=dtype)
-    goal[limits] = 0
+    def moved(gain: tuple[int, ...]) -> Any:
+        found = moves_of.get(gain)
+        if found is None:
+            capped = [np.minimum(axes[axis] + gain[axis], limits[axis]) for axis in range(width)]
+            found = moves_of[gain] = np.ravel_multi_index(capped, shape)
+        return found
+
+    goal = np.full(size, never, dtype=dtype)
+    goal[size - 1] = 0  # every sum at its limit
     tables = [goal]
     moves = []
     for _, choices in reversed(steps):
@@ -2595,16 +2639,17 @@ def _lexicographic_walk(
         best = after
         options = []
         for roles, price, _, item in choices:
-            gain = scaled(roles)
+            index = moved(scaled(roles))
             delta = price * count_base + (0 if item is not None else 1)
-            options.append((gain, delta))
-            best = np.minimum(best, shifted(after, gain) + delta)
+            options.append((index, delta))
+            best = np.minimum(best, after.take(index) + delta)
         tables.append(best)
         moves.append(options)
     tables.reverse()
     moves.reverse()
-    state = tuple(min(limit, -(-start[d] // g)) for d, g, limit in
-                  zip(keep, gcds, limits, strict=True))  # fmt: skip
+    start_state = tuple(min(limit, -(-start[d] // g)) for d, g, limit in
+                        zip(keep, gcds, limits, strict=True))  # fmt: skip
+    state = int(np.ravel_multi_index(start_state, shape))
     best = int(tables[0][state])
     if best >= never:
         return None
@@ -2612,18 +2657,18 @@ def _lexicographic_walk(
     # whenever an optimal completion remains (the same ids, whichever leaf each serves, so
     # the same cost and count so far); a free step may be taken or not.
     paid_so_far = 0
-    frontier: list[tuple[int, ...]] = [state]
-    trail: list[dict[tuple[int, ...], tuple]] = []
+    frontier: list[int] = [state]
+    trail: list[dict[int, tuple]] = []
     for number, (_, choices) in enumerate(steps):
         after = tables[number + 1]
-        paid: dict[tuple[int, ...], tuple] = {}
-        other: dict[tuple[int, ...], tuple] = {}
+        paid: dict[int, tuple] = {}
+        other: dict[int, tuple] = {}
         paid_delta = 0
         for here in frontier:
             if paid_so_far + int(after[here]) == best:
                 other.setdefault(here, (here, None))
-            for choice, (gain, delta) in zip(choices, moves[number], strict=True):
-                target = tuple(min(limits[d], here[d] + gain[d]) for d in range(width))
+            for choice, (index, delta) in zip(choices, moves[number], strict=True):
+                target = int(index[here])
                 if paid_so_far + delta + int(after[target]) != best:
                     continue
                 if choice[3] is None:  # planned: the id joins the list

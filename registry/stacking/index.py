@@ -281,7 +281,11 @@ class Columns:
             key = key * (len(self.codes["price"]) + 1) + self.column["price"][pool]
         for passed in flags:
             key = key * 2 + (1 if passed is None else passed)
-        # Codes are below a million and parts a handful: far from overflowing 64 bits.
+        # Codes are below a million and parts a handful: far from overflowing 64 bits. Keys
+        # that fit 16 bits are sorted as such: numpy's stable sort is then a radix sort, five
+        # times faster on the quarter of a million candidates of a wide subject at 1M.
+        if int(key.max()) < 2**16:
+            key = key.astype(np.uint16)
         order = np.argsort(key, kind="stable")  # stable: each group's rows stay in id order
         ordered = key[order]
         cuts = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
