@@ -2539,9 +2539,10 @@ def _joint_knapsack(
         ]
         steps.append((ident, priced))
     steps.sort(key=lambda step: step[0])
-    picked = _lexicographic_walk(tuple(start), steps, thresholds)
-    if picked is None:
+    found = _kept_walk(search.index.cache, tuple(start), steps, thresholds)
+    if found is None:
         return None
+    picked = [(steps[number][0], steps[number][1][choice]) for number, choice in found]
     served: list[list[str]] = [[], []]
     free_used: list[list[tuple[tuple[int, ...], str, Item | None]]] = [[], []]
     for roles, side, ident, item in mandatory:
@@ -2567,14 +2568,46 @@ def _joint_knapsack(
     return Option(cost, len(chosen), tuple(chosen), tuple(uses))
 
 
+WALKS_KEPT = 256  # `_kept_walk` answers kept per catalogue
+
+
+def _kept_walk(
+    cache: dict,
+    start: tuple[int, ...],
+    steps: list[tuple[str, list[tuple[tuple[int, ...], int, int, Item | None]]]],
+    thresholds: tuple[int, ...],
+) -> list[tuple[int, int]] | None:
+    """`_lexicographic_walk`, kept per catalogue (an LRU of `WALKS_KEPT`) under what it
+    reads: the ids in order and each option's gains, price, side and whether it is planned.
+    Which wallet entry stands behind a free option does not change the walk, so wallets
+    holding nothing else the pair could use (most, for a given qualification) repeat it:
+    at 1M, half the walks were repeats of an earlier one, 3-7 ms each."""
+    store = cache.get("exact-walks")
+    if store is None:
+        store = cache["exact-walks"] = OrderedDict()
+    key = (start, thresholds, tuple(
+        (ident, tuple((roles, price, side, item is None) for roles, price, side, item in choices))
+        for ident, choices in steps
+    ))  # fmt: skip
+    if key in store:
+        store.move_to_end(key)
+        return store[key]
+    found = _lexicographic_walk(start, steps, thresholds)
+    store[key] = found
+    if len(store) > WALKS_KEPT:
+        store.popitem(last=False)
+    return found
+
+
 def _lexicographic_walk(
     start: tuple[int, ...],
     steps: list[tuple[str, list[tuple[tuple[int, ...], int, int, Item | None]]]],
     thresholds: tuple[int, ...],
-) -> list[tuple[str, tuple[tuple[int, ...], int, int, Item | None]]] | None:
+) -> list[tuple[int, int]] | None:
     """The least (cost, count, sorted ids) choice of at most one option per step reaching
-    every threshold (sums capped there), or None. A step's planned options cost the same:
-    they plan one credential, whichever leaf it serves.
+    every threshold (sums capped there), or None: (step, option) positions in step order.
+    A step's planned options cost the same: they plan one credential, whichever leaf it
+    serves.
 
     A table of the least (cost, count) that steps i.. need from each capped sum is filled
     backwards (numpy, one array per step); then a walk in id order takes each paid step
@@ -2667,15 +2700,17 @@ def _lexicographic_walk(
         for here in frontier:
             if paid_so_far + int(after[here]) == best:
                 other.setdefault(here, (here, None))
-            for choice, (index, delta) in zip(choices, moves[number], strict=True):
+            for position, (choice, (index, delta)) in enumerate(
+                zip(choices, moves[number], strict=True)
+            ):
                 target = int(index[here])
                 if paid_so_far + delta + int(after[target]) != best:
                     continue
                 if choice[3] is None:  # planned: the id joins the list
-                    paid.setdefault(target, (here, choice))
+                    paid.setdefault(target, (here, position))
                     paid_delta = delta
                 else:
-                    other.setdefault(target, (here, choice))
+                    other.setdefault(target, (here, position))
         if paid:
             paid_so_far += paid_delta
             chosen = paid
@@ -2686,9 +2721,9 @@ def _lexicographic_walk(
     here = frontier[0]
     picked = []
     for number in range(len(steps) - 1, -1, -1):
-        previous, choice = trail[number][here]
-        if choice is not None:
-            picked.append((steps[number][0], choice))
+        previous, position = trail[number][here]
+        if position is not None:
+            picked.append((number, position))
         here = previous
     picked.reverse()
     return picked

@@ -164,7 +164,8 @@ def test_the_lexicographic_walk_agrees_with_enumeration() -> None:
                 paid = rng.random() < 0.8
                 choices.append((roles, price if paid else 0, 0, None if paid else 1))
             steps.append((f"c{number}", choices))
-        found = exact._lexicographic_walk(start, steps, thresholds)
+        positions = exact._lexicographic_walk(start, steps, thresholds)
+        found = None if positions is None else [(steps[n][0], steps[n][1][k]) for n, k in positions]
         want = None
         for picks in itertools.product(*[[None, *choices] for _, choices in steps]):
             totals = list(start)
@@ -306,3 +307,22 @@ def test_class_lines_agree_with_enumeration() -> None:
             for b in range(limits[1] + 1):
                 want = min((key for (x, y), key in sums if x >= a and y >= b), default=None)
                 assert plane[a * (limits[1] + 1) + b] == want, (runs, limits, a, b)
+
+
+def test_a_kept_walk_answers_for_any_entries_behind_the_same_options() -> None:
+    """Walks are kept per catalogue under what they read; a free option's entry is not part
+    of it, so another wallet's entry with the same gains gets the kept answer, and an option
+    that differs in what the walk reads (planned or free, price, gains) walks again."""
+    cache: dict = {}
+    one, two = object(), object()
+    steps = [("a", [((2,), 0, 0, one)]), ("b", [((1,), 3, 1, None)]), ("c", [((1,), 2, 0, None)])]
+    first = exact._kept_walk(cache, (0,), steps, (3,))
+    assert first == [(0, 0), (2, 0)]  # the free entry and the cheaper "c"
+    again = [("a", [((2,), 0, 0, two)]), *steps[1:]]
+    assert exact._kept_walk(cache, (0,), again, (3,)) is first
+    assert len(cache["exact-walks"]) == 1
+    planned = [("a", [((2,), 0, 0, None)]), *steps[1:]]
+    assert exact._kept_walk(cache, (0,), planned, (3,)) == [(0, 0), (2, 0)]
+    dearer = [steps[0], steps[1], ("c", [((1,), 4, 0, None)])]
+    assert exact._kept_walk(cache, (0,), dearer, (3,)) == [(0, 0), (1, 0)]
+    assert len(cache["exact-walks"]) == 3
