@@ -222,8 +222,9 @@ def _evaluate(catalogue: Catalogue, request: Mapping, parsed: Request) -> dict:
     wanted = None if everything else set(parsed.qualifications)
     completed: list[dict] = []
     rows: list[tuple[tuple, dict]] = []  # exact in_progress rows with their sort keys
-    # optimistic key, id, bound, and the serving entries while its tree bound is not taken
-    pending: list[tuple[tuple, str, int | None, list[Item] | None]] = []
+    # optimistic key, id, bound, the serving entries while its tree bound is not taken, and
+    # its exact search once started
+    pending: list[tuple[tuple, str, int | None, list[Item] | None, Any]] = []
     settled: set[str] = set()  # touched, answered here rather than by the empty wallet
     unreachable: list[str] = []
     bounds = Bounds(catalogue, empty, parsed.cost)
@@ -269,7 +270,7 @@ def _evaluate(catalogue: Catalogue, request: Mapping, parsed: Request) -> dict:
                 rows.append((in_progress_key(row), row))
             continue
         key = bounds.optimistic_key(qualification, bound, solver, serving)
-        pending.append((key, qualification, bound, serving if deferred else None))
+        pending.append((key, qualification, bound, serving if deferred else None, None))
 
     # Qualifications the wallet does not touch keep their empty-wallet answers.
     if everything:
@@ -306,7 +307,7 @@ def _evaluate(catalogue: Catalogue, request: Mapping, parsed: Request) -> dict:
     for key, _ in rows:
         _keep(best, key, limit)
     while pending:
-        optimistic, qualification, bound, serving = heapq.heappop(pending)
+        optimistic, qualification, bound, serving, search = heapq.heappop(pending)
         if limit is not None and len(best) >= limit and (not limit or optimistic > _worst(best)):
             break
         if serving is not None:
@@ -314,9 +315,21 @@ def _evaluate(catalogue: Catalogue, request: Mapping, parsed: Request) -> dict:
             if bound is not None and least > bound:
                 # A tighter key, still no greater than the row's: back in line with it.
                 key = bounds.optimistic_key(qualification, least)
-                heapq.heappush(pending, (key, qualification, least, None))
+                heapq.heappush(pending, (key, qualification, least, None, None))
                 continue
-        row = _judge_plan(catalogue, solver, qualification, parsed.cost)
+        if search is None and limit is not None:
+            # The exact search's first step, its relaxed optimum, bounds the plan more tightly
+            # still: back in line when it is dearer, keeping the search for the plan.
+            search = exact.Search(solver, parsed.cost)
+            try:
+                root = search.start(qualification)
+            except exact.Unknown:
+                search, root = None, None  # the plan takes its other paths
+            if root is not None and root > 0 and (bound is None or root > bound):
+                key = bounds.optimistic_key(qualification, root)
+                heapq.heappush(pending, (key, qualification, root, None, search))
+                continue
+        row = _judge_plan(catalogue, solver, qualification, parsed.cost, search)
         if row is None:  # cannot happen: a plan for an empty wallet serves every wallet
             unreachable.append(qualification)
             continue
@@ -674,9 +687,16 @@ class _Reversed:
         return other.key < self.key
 
 
-def _judge_plan(catalogue: Catalogue, solver: Solver, qualification: str, cost: str) -> dict | None:
-    """The in_progress row of an incomplete qualification, None when unreachable."""
-    plan = best_plan(solver, qualification, cost)
+def _judge_plan(
+    catalogue: Catalogue,
+    solver: Solver,
+    qualification: str,
+    cost: str,
+    started: exact.Search | None = None,
+) -> dict | None:
+    """The in_progress row of an incomplete qualification, None when unreachable.
+    `started`: its exact search, already started (`exact.Search.start`)."""
+    plan = best_plan(solver, qualification, cost, started)
     if plan is None:
         return None
     share = progress(catalogue, solver, qualification, cost, plan)

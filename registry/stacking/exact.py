@@ -738,6 +738,13 @@ class Search:
     # -- plans --------------------------------------------------------------------------
 
     def plan(self, qualification: str) -> Plan | None:
+        self.start(qualification)
+        return self.finish()
+
+    def start(self, qualification: str) -> int | None:
+        """Set the search up and bound its root: the relaxed optimum's cost in quanta, a lower
+        bound on every plan's (None: not even the relaxation has an answer). `finish` then
+        searches from there; a caller may first rank the qualification by this bound."""
         assert self.cost is not None
         solver = self.solver
         tree = solver.tree(qualification)
@@ -754,25 +761,28 @@ class Search:
         self._items = items
         self._signatures: dict[str, Any] = {}
         self._entry_signatures: dict[str, tuple | None] = {}
-        heap: list[tuple[tuple, int, _Branch, Option]] = []
-        counter = 0
+        self._tree = tree
+        self._heap: list[tuple[tuple, int, _Branch, Option]] = []
+        self._counter = 0
+        self._seen: set[_Branch] = set()
+        self._push(ROOT)
+        self.root = self._heap[0][3] if self._heap else None
+        return None if self.root is None else self.root.cost
 
-        seen: set[_Branch] = set()
+    def _push(self, branch: _Branch) -> None:
+        if branch in self._seen:  # two orders of the same choices
+            return
+        self._seen.add(branch)
+        option = self._bound(self._tree, self._items, branch)
+        if option is not None:
+            # Among equal bounds the newest branch first: depth first reaches a real plan
+            # sooner, and any order among equal bounds is exact.
+            self._counter -= 1
+            heapq.heappush(self._heap, (option.key, self._counter, branch, option))
 
-        def push(branch: _Branch) -> None:
-            nonlocal counter
-            if branch in seen:  # two orders of the same choices
-                return
-            seen.add(branch)
-            option = self._bound(tree, items, branch)
-            if option is not None:
-                # Among equal bounds the newest branch first: depth first reaches a real
-                # plan sooner, and any order among equal bounds is exact.
-                counter -= 1
-                heapq.heappush(heap, (option.key, counter, branch, option))
-
-        push(ROOT)
-        self.root = heap[0][3] if heap else None
+    def finish(self) -> Plan | None:
+        """The least plan, searching from the root `start` bounded."""
+        heap = self._heap
         while heap:
             self.nodes += 1
             if self.nodes > NODE_LIMIT:
@@ -782,7 +792,7 @@ class Search:
             if children is None:
                 return self._answer(option)
             for child in children:
-                push(child)
+                self._push(child)
         return None
 
     def _forced_items(self, forced: frozenset[str] | set[str], skip: str | None) -> list[Item]:
@@ -2302,8 +2312,16 @@ def exact_assignment(
         return UNKNOWN
 
 
-def exact_plan(solver: Solver, qualification: str, cost: str) -> Plan | Any | None:
-    """The least-cost plan (rule 6), None when unreachable, or UNKNOWN."""
+def exact_plan(
+    solver: Solver, qualification: str, cost: str, started: Search | None = None
+) -> Plan | Any | None:
+    """The least-cost plan (rule 6), None when unreachable, or UNKNOWN. `started`: a search
+    for this qualification and cost whose `Search.start` has run, finished here."""
+    if started is not None:
+        try:
+            return started.finish()
+        except Unknown:
+            return UNKNOWN
     return plan_and_bound(solver, qualification, cost)[0]
 
 

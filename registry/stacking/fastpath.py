@@ -249,9 +249,12 @@ def complete(
     return found  # type: ignore[return-value]
 
 
-def best_plan(solver: Solver, qualification: str, cost: str) -> Plan | None:
-    """The least-cost plan (rule 6), or None when unreachable: fast paths, then the program."""
-    found = exact_plan(solver, qualification, cost)
+def best_plan(
+    solver: Solver, qualification: str, cost: str, started: exact.Search | None = None
+) -> Plan | None:
+    """The least-cost plan (rule 6), or None when unreachable: fast paths, then the program.
+    `started`: the exact search, already started (`exact_plan`)."""
+    found = exact_plan(solver, qualification, cost, started)
     if found is not exact.UNKNOWN:
         return found  # type: ignore[no-any-return]
     found = fast_plan(solver, qualification, cost)

@@ -8,6 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from registry.stacking import exact
 from registry.stacking.engine import empty_answers, reach
 from registry.stacking.evaluate import Bounds, accepted, in_progress_key, parse_request
 from registry.stacking.solver import Solver
@@ -76,6 +77,33 @@ def test_no_row_sorts_before_its_optimistic_key(engine, scenario):
         bound = least if bound is None else max(bound, least)
         key = bounds.optimistic_key(qualification, bound, solver, serving)
         assert key <= in_progress_key(row), (row, key, bound)
+        # Then the exact search's relaxed optimum, where it is dearer (`Search.start`).
+        try:
+            root = exact.Search(solver, parsed.cost).start(qualification)
+        except exact.Unknown:
+            continue
+        assert root is not None, row  # the relaxation of a reachable rule has an answer
+        if root > 0 and root > bound:
+            key = bounds.optimistic_key(qualification, root)
+            assert key <= in_progress_key(row), (row, key, root)
+
+
+@examples(ci=400, dev=40)
+@given(scenarios(nesting=True))
+def test_a_started_search_finishes_with_the_plan_a_whole_search_finds(engine, scenario):
+    """Evaluation starts a qualification's exact search to rank it by the root's bound and
+    finishes the same search later: the plan is the one `exact_plan` finds in one go."""
+    data, request = scenario
+    catalogue, parsed, _, solver = bounding(engine, data, request)
+    for qualification in sorted(i for i, s in catalogue.credentials.items() if s.is_qualification):
+        whole = exact.exact_plan(solver, qualification, parsed.cost)
+        search = exact.Search(solver, parsed.cost)
+        try:
+            search.start(qualification)
+        except exact.Unknown:
+            assert whole is exact.UNKNOWN
+            continue
+        assert exact.exact_plan(solver, qualification, parsed.cost, search) == whole
 
 
 @examples(ci=400, dev=40)
@@ -323,3 +351,52 @@ def test_a_share_bounds_the_plan_where_the_total_is_already_held(engine):
     assert bound == 5
     [row] = oracle_evaluate(data, request)["in_progress"]
     assert row["plan_cost"] == 10
+
+
+def test_a_qualification_put_back_by_its_relaxed_optimum_is_still_planned_in_its_place(engine):
+    """qa needs 10 credits in S, sold in 4-credit courses; the wallet holds 3 of them in a
+    withdrawn course, so no plan-afresh bound is known and the tree bound says 7 (one
+    quantum per credit). The search's relaxed optimum says 8, and qa goes back in line
+    with progress 1 - 8/12. qb (1 - 3/4) ranks below it: with one row asked for, qa is the
+    row, and a key built from more than the relaxed optimum would have given qb."""
+    data = {
+        "credentials": {
+            "held": {
+                "provider": "uni-a",
+                "credits": 3,
+                "subjects": ["S"],
+                "status": "withdrawn",
+            },
+            **{
+                f"s{n}": {"provider": "uni-a", "credits": 4, "subjects": ["S"]} for n in range(1, 4)
+            },
+            **{
+                f"t{n}": {"provider": "uni-a", "credits": 1, "subjects": ["T"]} for n in range(1, 5)
+            },
+            "qa": {
+                "provider": "uni-a",
+                "requirements": {"credits": 10, "where": {"subjects": ["S"]}},
+            },
+            "qb": {
+                "provider": "uni-a",
+                "requirements": {"credits": 4, "where": {"subjects": ["T"]}},
+            },
+        }
+    }
+    wallet = [
+        {"credential": "held", "earned_on": "2025-01-10"},
+        {"credential": "t1", "earned_on": "2025-01-10"},
+    ]
+    request = {"wallet": wallet, "as_of": "2026-01-01"}
+    _, parsed, bounds, solver = bounding(engine, data, request)
+    assert bounds.plan_bound("qa", {"held"}) is None
+    assert bounds.tree_bound(solver, "qa", parsed.valid_items) / bounds.scale == 7
+    assert exact.Search(solver, "credits").start("qa") / bounds.scale == 8
+
+    everything = engine.evaluate(data, request)["in_progress"]
+    assert [(row["qualification"], row["progress"]) for row in everything] == [
+        ("qa", (12 - 8) / 12),  # rule 8 rounds the exact share once
+        ("qb", (4 - 3) / 4),
+    ]
+    top = engine.evaluate(data, {**request, "limit": 1})["in_progress"]
+    assert [row["qualification"] for row in top] == ["qa"]
