@@ -224,7 +224,7 @@ def _evaluate(catalogue: Catalogue, request: Mapping, parsed: Request) -> dict:
     rows: list[tuple[tuple, dict]] = []  # exact in_progress rows with their sort keys
     # optimistic key, id, bound, the serving entries while its tree bound is not taken, and
     # its exact search once started
-    pending: list[tuple[tuple, str, int | None, list[Item] | None, Any]] = []
+    pending: list[tuple[tuple, str, int | None, list[Item] | None, exact.Search | None]] = []
     settled: set[str] = set()  # touched, answered here rather than by the empty wallet
     unreachable: list[str] = []
     bounds = Bounds(catalogue, empty, parsed.cost)
@@ -241,12 +241,7 @@ def _evaluate(catalogue: Catalogue, request: Mapping, parsed: Request) -> dict:
         # Only the entries that may serve the rule (nested rules included) and that its
         # max_reuse accepts (rule 7) can lower it.
         serving = accepted(catalogue, qualification, servers[qualification], held_by_id)
-        bound = bounds.plan_bound(
-            qualification,
-            servers[qualification]
-            if catalogue.credentials[qualification].max_reuse is None
-            else {item.spec.id for item in serving},
-        )
+        bound = bounds.plan_bound(qualification, {item.spec.id for item in serving})
         # The tree bound waits until the qualification could enter the top (most never do)
         # unless it may prove now that the wallet does not complete the rule.
         deferred = status == "in_progress" and bound is not None and bound > 0
