@@ -1581,41 +1581,37 @@ def _solve_sums(
 def _solve_line(
     begin: int, moves: Moves, runs: Runs, limit: int, lines: RunLines | None = None
 ) -> tuple[int, tuple] | None:
-    """`_solve_sums` in one dimension, on lists (the dictionary of tuples costs several
-    times more per state, and wide credit sums have hundreds).
+    """`_solve_sums` in one dimension, with plain ints for states (a wide credit sum's line
+    has hundreds of them).
 
     The optional groups (a wallet's entries) and the classes are solved apart and then
-    joined: the classes' line does not depend on the wallet, so `lines` may keep it.
+    joined: the classes' line does not depend on the wallet, so `lines` may keep it. The
+    entries reach a few sums of that line, so theirs are kept by sum ({sum: (key, picks)})
+    rather than in a line of their own, and read in increasing sums as a line would be, so
+    that ties fall the same way.
     """
-    line: list[int | None] = [None] * (limit + 1)
-    picks: list[tuple] = [()] * (limit + 1)
-    line[begin] = 0
+    reached: dict[int, tuple[int, tuple]] = {begin: (0, ())}
     for ident, choices in moves:
-        new = list(line)
-        new_picks = list(picks)
-        for value in range(limit + 1):
-            key = line[value]
-            if key is None:
-                continue
+        new = dict(reached)
+        for value in sorted(reached):
+            key, picked = reached[value]
             for number, ((gain,), delta) in enumerate(choices):
                 target = min(limit, value + gain)
                 candidate = key + delta
-                old = new[target]
-                if old is None or candidate < old:
-                    new[target] = candidate
-                    new_picks[target] = (*picks[value], (ident, number))
-        line, picks = new, new_picks
+                old = new.get(target)
+                if old is None or candidate < old[0]:
+                    new[target] = (candidate, (*picked, (ident, number)))
+        reached = new
     if lines is None:
         reaching = _runs_reaching(runs, limit)
     else:
         reaching = lines.get(("line", limit), lambda: _runs_reaching(runs, limit))
     best: tuple[int, tuple] | None = None
-    for value, key in enumerate(line):
-        if key is None:
-            continue
+    for value in sorted(reached):
+        key, picked = reached[value]
         rest = reaching[limit - value]
         if rest is not None and (best is None or key + rest < best[0]):
-            best = (key + rest, picks[value])
+            best = (key + rest, picked)
     return best
 
 
