@@ -1910,23 +1910,23 @@ def _solve_share_apart(
     )
     top = goal + largest
 
-    def entry_totals(inside: bool) -> list[tuple[int, tuple] | None]:
-        side_moves = sides[inside][0]
-        moved: list[tuple[int, tuple] | None] = [None] * (top + 1)
-        moved[0] = (0, ())
-        for ident, choices in side_moves:
-            new = list(moved)
-            for total, found in enumerate(moved):
-                if found is None:
-                    continue
+    def entry_totals(inside: bool) -> dict[int, tuple[int, tuple]]:
+        """The entries' least key for each exact total, {total: (key, picks)}: a few
+        entries make a few totals of hundreds, read in increasing totals as a line would be
+        (ties fall the same way)."""
+        moved: dict[int, tuple[int, tuple]] = {0: (0, ())}
+        for ident, choices in sides[inside][0]:
+            new = dict(moved)
+            for total in sorted(moved):
+                key, picked = moved[total]
                 for number, (roles, delta) in enumerate(choices):
                     reach = total + roles[measure]
                     if reach > top:
                         continue
-                    candidate = found[0] + delta
-                    old = new[reach]
+                    candidate = key + delta
+                    old = new.get(reach)
                     if old is None or candidate < old[0]:
-                        new[reach] = (candidate, (*found[1], (ident, number)))
+                        new[reach] = (candidate, (*picked, (ident, number)))
             moved = new
         return moved
 
@@ -1952,15 +1952,13 @@ def _solve_share_apart(
         """Outside the share: the least key for each exact total (more is not always better:
         it adds to the threshold and takes from the balance)."""
         moved, classes = entry_totals(False), class_totals(False, False)
+        made = [(more, extra) for more, extra in enumerate(classes) if extra is not None]
         line: list[tuple[int, tuple] | None] = [None] * (top + 1)
-        for total, found in enumerate(moved):
-            if found is None:
-                continue
-            key, picked = found
-            for more in range(top - total + 1):
-                extra = classes[more]
-                if extra is None:
-                    continue
+        for total in sorted(moved):
+            key, picked = moved[total]
+            for more, extra in made:
+                if more > top - total:
+                    break
                 candidate = key + extra
                 old = line[total + more]
                 if old is None or candidate < old[0]:
@@ -1973,16 +1971,16 @@ def _solve_share_apart(
         than a larger total's never matters (the held entries, free, leave a few)."""
         moved, classes = entry_totals(True), class_totals(True, True)
         stair: list[tuple[int, int, tuple]] = []
-        for total in range(top, -1, -1):
+        for total in sorted(moved, reverse=True):
             found = moved[total]
-            if found is not None and (not stair or found[0] < stair[-1][1]):
+            if not stair or found[0] < stair[-1][1]:
                 stair.append((total, *found))
         line: list[tuple[int, tuple] | None] = [None] * (top + 1)
         for total, key, picked in stair:
             for amount in range(top + 1):
                 extra = classes[amount - total] if amount > total else 0
                 if extra is None:
-                    continue
+                    break  # "at least" lines are None from their first None on
                 candidate = key + extra
                 old = line[amount]
                 if old is None or candidate < old[0]:
@@ -2014,10 +2012,18 @@ def _solve_share_apart(
 class _RangeLeast:
     """The position of the least value in any range of a list, in constant time (a sparse
     table: the least of every run of 2**k values). None values are absent; among equal
-    values the first position wins."""
+    values the first position wins. With at most `SCAN` values present (a wallet's entries
+    alone make a few totals of hundreds), a range is scanned instead of building the table.
+    """
+
+    SCAN = 16
 
     def __init__(self, values: list[int | None]) -> None:
         self.values = values
+        present = [n for n, value in enumerate(values) if value is not None]
+        self.present: list[int] | None = present if len(present) <= self.SCAN else None
+        if self.present is not None:
+            return
         level = [n if value is not None else None for n, value in enumerate(values)]
         self.levels = [level]
         width = 1
@@ -2038,6 +2044,14 @@ class _RangeLeast:
         high = min(high, len(self.values) - 1)
         if low > high:
             return None
+        if self.present is not None:
+            best = None
+            for n in self.present[bisect.bisect_left(self.present, low) :]:
+                if n > high:
+                    break
+                if best is None or self.values[n] < self.values[best]:  # type: ignore[operator]
+                    best = n
+            return best
         k = (high - low + 1).bit_length() - 1
         return self._better(self.levels[k][low], self.levels[k][high - (1 << k) + 1])
 

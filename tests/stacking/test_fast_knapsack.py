@@ -237,11 +237,17 @@ def test_a_share_apart_agrees_with_enumeration() -> None:
     assert settled == ROUNDS
 
 
-def test_the_range_least_finds_the_first_least_value_of_every_range() -> None:
+@pytest.mark.parametrize("scan", [0, 16, 100], ids=["table", "either", "scan"])
+def test_the_range_least_finds_the_first_least_value_of_every_range(
+    scan: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Built as a table or scanned (at most `SCAN` values present), with the same answers."""
+    monkeypatch.setattr(exact._RangeLeast, "SCAN", scan)
     rng = random.Random(5)
     for _ in range(ROUNDS):
         values = [rng.choice([None, *range(6)]) for _ in range(rng.randint(0, 40))]
         least = exact._RangeLeast(values)
+        assert (least.present is not None) == (sum(v is not None for v in values) <= scan)
         for low in range(len(values) + 1):
             for high in range(low - 1, len(values) + 2):
                 present = [
