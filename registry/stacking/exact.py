@@ -335,18 +335,17 @@ def _build_table(index: CatalogueIndex, node: Node, cost: str) -> LeafTable:
         raise Unknown
     # Group by the fields roles and costs depend on first; decimals come per group.
     by_fields = _candidate_groups(index, node.where, parts, cost == "price")
-    credentials = index.credentials
     groups: dict[tuple, list[Rows]] = {}
     grouped: dict[tuple, tuple] = {}  # candidate group -> its key in `groups`
     # Every matching credential sets the grid, so held entries of it land on the grid too;
     # the groups (those that cannot be planned, above all) repeat a few credit values.
     amounts: set[tuple] = set()
     for (fields, flags), members in by_fields:
-        credits, credit_unit, _, _ = fields
+        credits, credit_unit, plannable, price_field = fields
         amounts.add((credits, credit_unit))
         if members is None:
             continue
-        exact_price = nums.cost(credentials[members[0]], cost)
+        exact_price = nums.cost_of(credits, credit_unit, plannable, price_field, cost)
         if exact_price is None:
             continue
         # As a pair of whole numbers: hashing a Fraction costs microseconds.
@@ -354,9 +353,12 @@ def _build_table(index: CatalogueIndex, node: Node, cost: str) -> LeafTable:
         group = groups.setdefault((credits, credit_unit, price, flags), [])
         group.append(members)
         grouped[(fields, flags)] = (credits, credit_unit, price, flags)
-    values = {nums.value_of(credits, credit_unit, node.unit) for credits, credit_unit in amounts}
-    scale = lcm_of_denominators(values)
-    total = float(sum(values)) if values else 0.0
+    # Distinct values as pairs of whole numbers (hashing a Fraction costs microseconds).
+    values = {
+        (value.numerator, value.denominator): value
+        for value in (nums.value_of(credits, unit, node.unit) for credits, unit in amounts)
+    }
+    scale = lcm_of_denominators(values.values())
     thresholds: list[int] = []
     shares: list[int] = []
     rates: list[Fraction] = []
@@ -368,6 +370,7 @@ def _build_table(index: CatalogueIndex, node: Node, cost: str) -> LeafTable:
             if not 0 < exact <= 1:
                 raise Unknown
             grid = (scale if weighed else 1) * exact.denominator
+            total = float(sum(values.values())) if values else 0.0
             if grid * max(1.0, total) >= QUANTA_LIMIT:
                 raise Unknown
             shares.append(position)
@@ -386,11 +389,10 @@ def _build_table(index: CatalogueIndex, node: Node, cost: str) -> LeafTable:
     merged: dict[tuple, tuple[int, list[Rows]]] = {}
     class_of: dict[tuple, tuple] = {}  # key in `groups` -> key in `merged`
     for group_key, runs in groups.items():
-        _, _, price, flags = group_key
-        spec = credentials[runs[0][0]]
-        if nums.value(spec, node.unit) < 0:
+        credits, credit_unit, price, flags = group_key
+        if nums.value_of(credits, credit_unit, node.unit) < 0:
             raise Unknown
-        quanta = nums.quanta(spec, node.unit, scale)
+        quanta = nums.quanta_of(credits, credit_unit, node.unit, scale)
         roles = entry_roles(table, node, quanta, flags)
         found = merged.setdefault((roles, price), (quanta, []))
         found[1].extend(runs)

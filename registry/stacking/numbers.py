@@ -44,6 +44,7 @@ class Numbers:
         self._least: dict[str, int | None] = {}
         self._units: dict[tuple, int | None] = {}
         self._quanta: dict[tuple, int] = {}
+        self._prices: dict[Any, Fraction] = {}
 
     def value(self, spec: CredentialSpec, unit: str) -> Fraction:
         """`index.value_in` as an exact decimal."""
@@ -69,10 +70,14 @@ class Numbers:
     def quanta(self, spec: CredentialSpec, unit: str, scale: int) -> int:
         """The credential's credits in `unit` as whole quanta of 1/scale; raises Unknown
         when they fall between quanta."""
-        key = (spec.credits, spec.credit_unit, unit, scale)
+        return self.quanta_of(spec.credits, spec.credit_unit, unit, scale)
+
+    def quanta_of(self, credits: Any, credit_unit: str, unit: str, scale: int) -> int:
+        """`quanta` from the two fields it reads."""
+        key = (credits, credit_unit, unit, scale)
         found = self._quanta.get(key)
         if found is None:
-            scaled = self.value(spec, unit) * scale
+            scaled = self.value_of(credits, credit_unit, unit) * scale
             if scaled.denominator != 1:
                 raise Unknown
             found = self._quanta[key] = int(scaled)
@@ -80,13 +85,25 @@ class Numbers:
 
     def cost(self, spec: CredentialSpec, cost: str) -> Fraction | None:
         """`index.plan_cost` as an exact decimal; None when the credential cannot be planned."""
-        if not spec.is_published or spec.is_qualification:
+        plannable = spec.is_published and not spec.is_qualification
+        return self.cost_of(spec.credits, spec.credit_unit, plannable, spec.price, cost)
+
+    def cost_of(
+        self, credits: Any, credit_unit: str, plannable: bool, price: Any, cost: str
+    ) -> Fraction | None:
+        """`cost` from the fields it reads (a candidate group's, `Columns.group_rows`)."""
+        if not plannable:
             return None
         if cost == "count":
             return Fraction(1)
         if cost == "price":
-            return None if spec.price is None else decimal(spec.price)
-        return self.value(spec, ECTS)
+            if price is None:
+                return None
+            found = self._prices.get(price)
+            if found is None:
+                found = self._prices[price] = decimal(price)
+            return found
+        return self.value_of(credits, credit_unit, ECTS)
 
     def cost_scale(self, cost: str) -> int:
         """Cost quanta per unit of cost: one grid for every credential of the catalogue.
