@@ -315,6 +315,51 @@ def test_class_lines_agree_with_enumeration() -> None:
                 assert plane[a * (limits[1] + 1) + b] == want, (runs, limits, a, b)
 
 
+def credit_sum_classes(rng: random.Random) -> tuple[list, int]:
+    """One dimension's classes as a credit sum's: sizes that are often multiples of one
+    another, members enough to reach the limit (or fewer: a small class), and keys as
+    `Deltas` makes them, each credit costing the same (cost `credits`) or not."""
+    sizes = rng.sample([2, 3, 4, 5, 6, 8, 10, 12], rng.randint(2, 4))
+    limit = rng.randint(1, 16)
+    same_rate = rng.random() < 0.7
+    names = iter(rng.sample(range(1000), 40))
+    classes = []
+    for size in sizes:
+        needed = -(-limit // size)
+        count = needed if rng.random() < 0.8 else rng.randint(1, needed)
+        members = sorted(f"c{next(names):03d}" for _ in range(count))
+        classes.append(((size,), size if same_rate else rng.randint(1, 12), members))
+    bits = exact.KeyBits(sorted(i for _, _, members in classes for i in members))
+    return [(gains, exact.Deltas(bits, price, members)) for gains, price, members in classes], limit
+
+
+def test_outclassed_members_change_no_line() -> None:
+    """`_outclassed` leaves a class the members a least key can use: the lines of credit sums
+    whose classes are multiples of one another agree with enumeration, and it does cut."""
+    rng = random.Random(23)
+    cut = 0
+    for _ in range(max(ROUNDS // 10, 60)):
+        runs, limit = credit_sum_classes(rng)
+        concrete = exact._concrete(runs)
+        at_least: list = [None] * (limit + 1)
+        exactly: list = [None] * (limit + 1)
+        for (total,), key in class_sums(concrete, 1):
+            for amount in range(min(total, limit) + 1):
+                if at_least[amount] is None or key < at_least[amount]:
+                    at_least[amount] = key
+            if total <= limit and (exactly[total] is None or key < exactly[total]):
+                exactly[total] = key
+        assert exact._runs_reaching(runs, limit) == at_least, (concrete, limit)
+        assert exact._runs_exact(runs, limit, 0) == exactly, (concrete, limit)
+        lengths = [len(keys) for _, keys in concrete]
+        kept = [
+            len(keys)
+            for _, keys in exact._outclassed([(g, k) for (g,), k in concrete], limit, False)
+        ]
+        cut += sum(lengths) - sum(kept)
+    assert cut > 0
+
+
 def test_a_kept_walk_answers_for_any_entries_behind_the_same_options() -> None:
     """Walks are kept per catalogue under what they read; a free option's entry is not part
     of it, so another wallet's entry with the same gains gets the kept answer, and an option
