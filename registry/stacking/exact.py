@@ -74,6 +74,8 @@ QUANTA_LIMIT = 10**7
 # be kept (smaller ones are quicker to rebuild than to look up).
 RUN_LINES_KEPT = 1024
 RUN_LINE_MEMBERS = 64
+# Lines of fewer class members are walked as they are (`_outclassed`).
+OUTCLASSED_MEMBERS = 24
 # Value bounds a table keeps its paid classes for (a share's bound follows the wallet).
 PAID_BOUNDS_KEPT = 8
 # Cells of the largest two-dimensional class table kept apart from a wallet's entries.
@@ -1674,6 +1676,8 @@ def _outclassed(
     twice its size keeps a single member: the wide sums of a 1M catalogue (18 classes of 1 to
     40 credits) have a sixth of the steps to walk.
     """
+    if sum(len(keys) for _, keys in runs) < OUTCLASSED_MEMBERS:
+        return runs  # a short walk anyway
     rises = [_steps(keys) for _, keys in runs]
     largest = [max(rise) if rise else None for rise in rises]
     cut = []
