@@ -222,3 +222,50 @@ def test_search_answers_as_the_program(block: int) -> None:
 def test_the_plan_search_finds_the_cheapest_plan_on_known_cases(seed: int) -> None:
     settled, _ = check(seed)
     assert settled > 0
+
+
+def test_a_share_sum_all_its_entries_meet_keeps_the_earliest_that_suffice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A completion check asks only for some entries meeting the leaf. Where all of them
+    together meet a share sum (12 credits, half at level 6: 21 credits, 12 at level 6), they
+    are the answer, trimmed latest first to what the leaf needs (a and b), without the
+    program that looks for the least subset; where they do not (too much below level 6),
+    that program still finds the subset that does."""
+    share_sum = {"credits": 12, "of_which": [{"share": 0.5, "where": {"level_min": 6}}]}
+    data = {
+        "credentials": {
+            "a": {"credits": 6, "level": 6},
+            "b": {"credits": 6, "level": 6},
+            "c": {"credits": 6, "level": 4},
+            "d": {"credits": 3, "level": 4},
+            "e": {"credits": 6, "level": 4},
+            "q": {"requirements": share_sum, "type": "certificate"},
+        }
+    }
+    catalogue = EngineAdapter(__import__("registry.stacking").stacking).catalogue(data)
+
+    def request_for(*ids: str) -> dict:
+        wallet = [{"credential": i, "earned_on": "2025-01-01"} for i in ids]
+        return {"wallet": wallet, "as_of": AS_OF.isoformat()}
+
+    def completion(request: dict) -> Any:
+        solver = Solver(catalogue.index(), AS_OF, parse_request(catalogue, request).valid_items)
+        return exact.exact_assignment(solver, "q")
+
+    def no_program(*args: Any) -> None:
+        raise AssertionError("the program ran")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(exact, "_solve_sums", no_program)
+        found = completion(request_for("a", "b", "c", "d"))
+    assert found == [{"path": "", "entries": [0, 1]}]
+
+    request = request_for("a", "c", "d", "e")  # 21 credits, 6 at level 6: some must stay out
+    found = completion(request)
+    assert found is not None
+    assert assignment_problems(data, request, "q", found) == []
+    with monkeypatch.context() as patched:
+        patched.setattr(exact, "_solve_sums", no_program)
+        with pytest.raises(AssertionError, match="the program ran"):
+            completion(request)
