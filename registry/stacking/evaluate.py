@@ -18,7 +18,7 @@ from registry.stacking.index import CatalogueIndex
 from registry.stacking.model import Catalogue
 from registry.stacking.numbers import exact_cost
 from registry.stacking.rules import CHILD_KINDS
-from registry.stacking.solver import Item, Node, Plan, Solver, eligible, item_matches
+from registry.stacking.solver import Item, Node, Plan, Solver, eligible
 
 DEFAULT_COST = "credits"  # what a request without `cost` minimises
 
@@ -493,9 +493,7 @@ class Bounds:
             supplied = [0] * len(table.thresholds)
             for item in held:
                 if eligible(index, node, item):
-                    amount = self.nums.quanta(item.spec, node.unit, table.scale)
-                    flags = [item_matches(item, part.where) for part in node.parts]
-                    roles = exact.entry_roles(table, node, amount, flags)
+                    _, roles = exact.item_roles(self.nums, table, node, item)
                     for dimension, role in enumerate(roles):
                         if dimension not in table.shares:
                             supplied[dimension] += role

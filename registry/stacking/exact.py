@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from registry.stacking.index import CatalogueIndex, filter_key, spec_matches
-from registry.stacking.numbers import Unknown, decimal, lcm_of_denominators, numbers
+from registry.stacking.numbers import Numbers, Unknown, decimal, lcm_of_denominators, numbers
 from registry.stacking.rules import CHILD_KINDS
 from registry.stacking.solver import (
     COST_SLACK,
@@ -430,6 +430,22 @@ def _locate(
         return None
     passes = tuple(spec_matches(spec, part or {}) for part in parts)
     return sources.get((columns.fields(row, pricing), passes))
+
+
+def item_roles(
+    nums: Numbers, table: LeafTable, node: Node, item: Item
+) -> tuple[int, tuple[int, ...]]:
+    """An entry's credits in whole quanta of a leaf's table and its roles there
+    (`entry_roles`), remembered on the entry: a bound, the completion check and every branch
+    of a plan's search place the same entries in the same leaves."""
+    found = item.roles.get(id(node))
+    if found is not None and found[0] is node and found[1] is table:
+        return found[2], found[3]
+    amount = nums.quanta(item.spec, node.unit, table.scale)
+    flags = [item_matches(item, part.where) for part in node.parts]
+    roles = entry_roles(table, node, amount, flags)
+    item.roles[id(node)] = (node, table, amount, roles)
+    return amount, roles
 
 
 def entry_roles(
@@ -1138,12 +1154,9 @@ def _knapsack(
     groups: dict[str, list[tuple[tuple[int, ...], int, int, Item | None]]] = {}
     quanta: dict[str, int] = {}
     for item in free:
-        spec = item.spec
-        amount = nums.quanta(spec, node.unit, table.scale)
-        flags = [item_matches(item, part.where) for part in node.parts]
-        roles = entry_roles(table, node, amount, flags)
-        quanta[spec.id] = amount
-        groups.setdefault(spec.id, []).append((roles, 0, 0, item))
+        amount, roles = item_roles(nums, table, node, item)
+        quanta[item.spec.id] = amount
+        groups.setdefault(item.spec.id, []).append((roles, 0, 0, item))
     excluded = banned | branch.no_plan | set(groups)
     if exclude is not None:
         excluded.add(exclude)

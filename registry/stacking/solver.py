@@ -54,6 +54,8 @@ class Item:
     # Filters already tested (`item_matches`): id(filter) -> (the filter, whether it passes).
     # The filter is kept beside its answer, so an id can never be reused for another one.
     passes: dict[int, tuple[dict, bool]] = field(default_factory=dict, repr=False)
+    # Its place in leaves (`exact.item_roles`): id(leaf) -> (the leaf, its table, quanta, roles).
+    roles: dict[int, tuple] = field(default_factory=dict, repr=False)
 
     @property
     def planned(self) -> bool:

@@ -107,6 +107,37 @@ def test_a_leaf_node_remembers_the_catalogues_table_per_cost() -> None:
     assert exact.leaf_table(solver, node, "credits") is by_credits
 
 
+@given(st.lists(specs, min_size=1, max_size=8), leaves(), leaves(), st.sampled_from((None, "A", 7)))
+def test_an_entrys_place_in_a_leaf_is_remembered_per_leaf(credentials, one, two, result) -> None:
+    """`exact.item_roles` gives what the plain computation gives, whichever leaves and
+    tables an entry was placed in before."""
+    catalogue = Catalogue(
+        {
+            **{c.id: c for c in credentials},
+            "q1": CredentialSpec("q1", provider="p1", requirements=one),
+            "q2": CredentialSpec("q2", provider="p1", requirements=two),
+        }
+    )
+    index = catalogue.index()
+    solver = Solver(index, date(2026, 1, 1), [])
+    nums = exact.numbers(index)
+    items = [
+        Item(n, credential, date(2025, 1, 1), result) for n, credential in enumerate(credentials)
+    ]
+    for _ in range(2):
+        for item in items:
+            for node in (solver.tree("q1"), solver.tree("q2")):
+                for cost in COSTS:
+                    try:
+                        table = exact.leaf_table(solver, node, cost)
+                        amount = nums.quanta(item.spec, node.unit, table.scale)
+                    except exact.Unknown:
+                        continue
+                    flags = [item_matches(item, part.where) for part in node.parts]
+                    want = (amount, exact.entry_roles(table, node, amount, flags))
+                    assert exact.item_roles(nums, table, node, item) == want
+
+
 # -- a leaf's grid --------------------------------------------------------------------------
 
 
