@@ -1710,23 +1710,27 @@ def _outclassed(
     if sum(len(keys) for _, keys in runs) < OUTCLASSED_MEMBERS:
         return runs  # a short walk anyway
     rises = [_steps(keys) for _, keys in runs]
-    largest = [max(rise) if rise else None for rise in rises]
+    # The classes that may stand in for others: those whose members reach the limit (or
+    # would pass it with one more), by gain, with the largest rise of their keys.
+    standing = sorted(
+        (other, max(rise), d)
+        for d, ((other, others), rise) in enumerate(zip(runs, rises, strict=True))
+        if rise and len(others) >= (limit // other if exact else -(-limit // other))
+    )
     cut = []
     for c, (gain, keys) in enumerate(runs):
         keep = len(keys)
         rise = rises[c]
         if rise and rise[0] > 0:  # c's keys rise, and by more with each member
-            for d, (other, others) in enumerate(runs):
-                most = largest[d]
-                if d == c or most is None:
+            # Only a class at least as large adds as much as some members of c.
+            for other, most, d in standing[bisect.bisect_left(standing, (gain,)) :]:
+                if d == c:
                     continue
                 if exact:
-                    if other % gain or len(others) < limit // other:
-                        continue  # d is not k of c, or may run out below the limit
                     k = other // gain
-                    if k <= len(keys) and keys[k - 1] > most:
+                    if other % gain == 0 and k <= len(keys) and keys[k - 1] > most:
                         keep = min(keep, k - 1)
-                elif len(others) * other >= limit:
+                else:
                     k = bisect.bisect_right(keys, most) + 1  # the fewest of c dearer than d
                     if k <= min(len(keys), other // gain):
                         keep = min(keep, k - 1)
