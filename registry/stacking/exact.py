@@ -1195,21 +1195,14 @@ def _knapsack(
                     start[d] += best[0][d]
                 continue
         optional.append((ident, choices))
-    if not planning and not shares and not optional:
-        # An assignment where every entry that may serve simply serves and nothing else can
-        # be added (most completion checks): the leaf is met exactly when their sums are.
-        if not _meets(tuple(start), thresholds, shares):
-            return None
-        used = _trim_free(mandatory, [0] * dims, thresholds, shares)
-        uses = tuple((leaf, ident, item) for _, ident, item in used)
-        return Option(0, 0, (), uses or ((leaf, "", None),))
-    if not planning and shares:
+    if not planning:
         # An assignment asks only for some entries meeting the leaf, and every answer costs
-        # nothing. With a share, more may hurt; but where all the entries together (each
-        # credential's best) meet it, they are an answer, trimmed to what the leaf needs.
-        # A 1M wallet's completion checks of share sums took 240-290 us each through the
-        # program below, which looks for the least subset.
-        every = []
+        # nothing: where all the entries together (each credential's best) meet it, they are
+        # an answer, trimmed to what the leaf needs. Without a share more never hurts, so
+        # when they do not, nothing does (most completion checks end here). With one, more
+        # may hurt, and the program below looks for a subset (a 1M wallet's share sums took
+        # 240-290 us a check that way, when all the entries together met most of them).
+        every = list(mandatory)
         for ident, choices in optional:
             best = _best_choice(choices)
             if best is None:
@@ -1221,6 +1214,8 @@ def _knapsack(
                 used = _trim_free(every, [0] * dims, thresholds, shares)
                 uses = tuple((leaf, ident, item) for _, ident, item in used)
                 return Option(0, 0, (), uses or ((leaf, "", None),))
+            if not shares:
+                return None
 
     # Paid classes, each cut to what an inclusion-minimal answer could use.
     ranked: list[tuple[tuple[int, ...], int, list[str]]] = []
